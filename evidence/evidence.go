@@ -126,9 +126,9 @@ type Item struct {
 	// Rank orders suggestions within a sub-section, best first (0 is best).
 	Rank int `json:"rank"`
 	// SnapshotID and SHA256 identify the capture the passage was read from.
-	SnapshotID string `json:"snapshot_id,omitempty"`
-	SHA256     string `json:"sha256,omitempty"`
-	CrawlID    string `json:"crawl_id,omitempty"`
+	SnapshotID string     `json:"snapshot_id,omitempty"`
+	SHA256     string     `json:"sha256,omitempty"`
+	CrawlID    string     `json:"crawl_id,omitempty"`
 	Origin     Origin     `json:"origin"`
 	Status     ItemStatus `json:"status"`
 	// Stale is set when the page changed or vanished after the item was made.
