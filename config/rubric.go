@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 //go:embed rubric.yaml
@@ -23,6 +24,48 @@ type Rubric struct {
 	// Negative are contexts that mean something else everywhere (the council
 	// budget, the accessibility statement, adult social care...).
 	Negative []string `yaml:"not"`
+	// Thresholds turn relevance scores into criterion statuses; a
+	// criterion's own signals may override them.
+	Thresholds Thresholds `yaml:"thresholds"`
+}
+
+// Thresholds are the relevance scores a page needs for a criterion to be
+// partly met (Partial) and met (Met, which also needs every requires group).
+type Thresholds struct {
+	Partial float64 `yaml:"partial"`
+	Met     float64 `yaml:"met"`
+}
+
+// Default thresholds, used when the rubric file sets none.
+const (
+	DefaultPartialThreshold = 1.5
+	DefaultMetThreshold     = 3.5
+)
+
+// Structural signals: criteria judged from the site's link structure
+// rather than from text.
+const StructuralSignposting = "signposting"
+
+// ThresholdsFor returns the partial and met thresholds of criterion c: its
+// own when set, else the rubric's, else the defaults.
+func (r *Rubric) ThresholdsFor(c Criterion) (partial, met float64) {
+	partial, met = r.Thresholds.Partial, r.Thresholds.Met
+	if partial <= 0 {
+		partial = DefaultPartialThreshold
+	}
+	if met <= 0 {
+		met = DefaultMetThreshold
+	}
+	if c.Signals.Threshold > 0 {
+		partial = c.Signals.Threshold
+	}
+	if c.Signals.Met > 0 {
+		met = c.Signals.Met
+	}
+	if met < partial {
+		met = partial
+	}
+	return partial, met
 }
 
 // Section is one of the rubric's top-level parts (General, Early Years...).
@@ -66,8 +109,11 @@ type Signals struct {
 	// Requires are groups of alternatives; every group must be present in a
 	// passage (or its page) for the criterion to count as met, not partial.
 	Requires [][]string `yaml:"requires"`
-	// Threshold overrides the default score a passage needs to be evidence.
+	// Threshold overrides the score a page needs to be evidence at all
+	// (the criterion partly met).
 	Threshold float64 `yaml:"threshold"`
+	// Met overrides the score a page needs for the criterion to be met.
+	Met float64 `yaml:"met"`
 }
 
 // DefaultRubric returns the embedded rubric, version 1.
@@ -178,21 +224,86 @@ func (r *Rubric) Validate() error {
 				if c.Structural == "" && len(c.Signals.Phrases) == 0 {
 					add(c.Line, "criterion %q has no signals.phrases", c.ID)
 				}
-				for _, p := range c.Signals.Phrases {
-					if _, _, err := ParseWeighted(p); err != nil {
+				if c.Structural != "" && c.Structural != StructuralSignposting {
+					add(c.Line, "criterion %q: structural %q is unknown (the one known is %q)", c.ID, c.Structural, StructuralSignposting)
+				}
+				for _, p := range append(append([]string(nil), c.Signals.Phrases...), c.Signals.Headings...) {
+					phrase, _, err := ParseWeighted(p)
+					if err == nil {
+						err = CheckPhrase(phrase)
+					}
+					if err != nil {
 						add(c.Line, "criterion %q: %v", c.ID, err)
+					}
+				}
+				for _, p := range c.Signals.Not {
+					if err := CheckPhrase(p); err != nil {
+						add(c.Line, "criterion %q: not: %v", c.ID, err)
 					}
 				}
 				for _, g := range c.Signals.Requires {
 					if len(g) == 0 {
 						add(c.Line, "criterion %q: an empty requires group", c.ID)
 					}
+					for _, p := range g {
+						if err := CheckPhrase(p); err != nil {
+							add(c.Line, "criterion %q: requires: %v", c.ID, err)
+						}
+					}
+				}
+				if c.Signals.Threshold < 0 || c.Signals.Met < 0 {
+					add(c.Line, "criterion %q: thresholds must not be negative", c.ID)
+				}
+				if c.Signals.Threshold > 0 && c.Signals.Met > 0 && c.Signals.Met < c.Signals.Threshold {
+					add(c.Line, "criterion %q: met (%g) is below threshold (%g)", c.ID, c.Signals.Met, c.Signals.Threshold)
 				}
 			}
 		}
 	}
+	for _, p := range r.Negative {
+		if err := CheckPhrase(p); err != nil {
+			add(0, "not: %v", err)
+		}
+	}
+	if r.Thresholds.Partial < 0 || r.Thresholds.Met < 0 {
+		add(0, "thresholds must not be negative")
+	}
+	if r.Thresholds.Partial > 0 && r.Thresholds.Met > 0 && r.Thresholds.Met < r.Thresholds.Partial {
+		add(0, "thresholds: met (%g) is below partial (%g)", r.Thresholds.Met, r.Thresholds.Partial)
+	}
 	if len(errs) > 0 {
 		return errs
+	}
+	return nil
+}
+
+// CheckPhrase checks the syntax of a signal phrase: words, a word ending in
+// "*" for a prefix ("eligib*"), or two phrases joined by " ~ " that must
+// occur near each other ("request ~ assessment").
+func CheckPhrase(p string) error {
+	if strings.TrimSpace(p) == "" {
+		return fmt.Errorf("empty phrase")
+	}
+	parts := []string{p}
+	if a, b, ok := strings.Cut(p, " ~ "); ok {
+		if strings.Contains(b, " ~ ") {
+			return fmt.Errorf("phrase %q: only two parts may be joined with ~", p)
+		}
+		parts = []string{a, b}
+	}
+	for _, part := range parts {
+		words := strings.Fields(part)
+		if !strings.ContainsFunc(part, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+			return fmt.Errorf("phrase %q: no letters or digits in %q", p, strings.TrimSpace(part))
+		}
+		for _, w := range words {
+			if w == "~" {
+				return fmt.Errorf("phrase %q: write ~ with a space on both sides between two phrases", p)
+			}
+			if i := strings.Index(w, "*"); i >= 0 && (i != len(w)-1 || i == 0) {
+				return fmt.Errorf("phrase %q: * may only end a word, as in eligib*", p)
+			}
+		}
 	}
 	return nil
 }

@@ -1,0 +1,261 @@
+package evidence
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/localoffer/localoffer/config"
+)
+
+// Candidate is what the matcher found on one page for one criterion: how
+// relevant the page is, whether every requires group of the criterion was
+// found, and the passage that shows it.
+type Candidate struct {
+	Criterion string
+	URL       string
+	Title     string
+	Heading   string
+	Snippet   string
+	Terms     []string
+	Signals   []string
+	// Score is the page's relevance to the criterion; the rubric's
+	// thresholds turn it into a status.
+	Score float64
+	// RequiresMet is true when every requires group was found.
+	RequiresMet bool
+	// Missing names the requires groups that were not found.
+	Missing []string
+	// Status, when set, was decided from the site's structure (signposting)
+	// and is taken as it is; Score then only orders the evidence.
+	Status     Status
+	SnapshotID string
+	SHA256     string
+}
+
+// SuggestOptions say whose suggestions these are and how long the lists
+// may grow.
+type SuggestOptions struct {
+	Authority     string
+	CrawlID       string
+	RubricVersion string
+	Now           time.Time
+	// MaxItems caps the evidence list of one sub-section (default 15).
+	MaxItems int
+}
+
+// DefaultMaxItems is the default length of a sub-section's evidence list.
+const DefaultMaxItems = 15
+
+// Confidence maps a relevance score to [0, 1): a score equal to the met
+// threshold gives 0.75, half of it 0.5, so confidences read alike across
+// criteria whose thresholds differ.
+func Confidence(score, met float64) float64 {
+	if score <= 0 || met <= 0 {
+		return 0
+	}
+	c := 1 - math.Exp(-score*math.Ln2*2/met)
+	return math.Round(c*1000) / 1000
+}
+
+// StatusOf applies a criterion's thresholds to one candidate: met needs the
+// met score and every requires group, partial the partial score.
+func StatusOf(c Candidate, partial, met float64) Status {
+	if c.Status != "" {
+		return c.Status
+	}
+	switch {
+	case c.Score >= met && c.RequiresMet:
+		return Met
+	case c.Score >= partial:
+		return PartMet
+	}
+	return Absent
+}
+
+// better reports whether status a is stronger than b.
+func better(a, b Status) bool { return statusRank(a) > statusRank(b) }
+
+func statusRank(s Status) int {
+	switch s {
+	case Met:
+		return 2
+	case PartMet:
+		return 1
+	}
+	return 0
+}
+
+// kept is a candidate that passed its criterion's thresholds.
+type kept struct {
+	Candidate
+	status Status
+	// rel is the score relative to the criterion's met threshold, so that
+	// candidates of different criteria can be ranked together.
+	rel  float64
+	conf float64
+}
+
+// Suggest turns the matcher's candidates for one authority into a
+// suggestion per sub-section (criterion statuses and the score the rubric
+// rule gives) and ranked evidence items. A page is one item per
+// sub-section, carrying every criterion of the sub-section it evidences,
+// so that no page can fill a sub-section's list on its own. Lists start
+// with the best page of each evidenced criterion, then the rest best first.
+func Suggest(r *config.Rubric, cands []Candidate, o SuggestOptions) ([]Suggestion, []Item) {
+	if o.MaxItems <= 0 {
+		o.MaxItems = DefaultMaxItems
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now().UTC()
+	}
+	byCrit := map[string][]kept{}
+	for _, c := range cands {
+		crit, _, ok := r.Criterion(c.Criterion)
+		if !ok {
+			continue
+		}
+		partial, met := r.ThresholdsFor(crit)
+		st := StatusOf(c, partial, met)
+		if st == Absent {
+			continue
+		}
+		byCrit[c.Criterion] = append(byCrit[c.Criterion], kept{Candidate: c, status: st, rel: c.Score / met, conf: Confidence(c.Score, met)})
+	}
+	var sugs []Suggestion
+	var items []Item
+	for _, ss := range r.Subsections() {
+		sug := Suggestion{Authority: o.Authority, Subsection: ss.ID, RubricVersion: r.Version, CrawlID: o.CrawlID, AssessedAt: o.Now}
+		if o.RubricVersion != "" {
+			sug.RubricVersion = o.RubricVersion
+		}
+		var statuses []Status
+		var firsts []kept
+		pages := map[string]*pageItem{}
+		var order []string
+		for _, crit := range ss.Criteria {
+			ks := byCrit[crit.ID]
+			sort.SliceStable(ks, func(i, j int) bool {
+				if ks[i].status != ks[j].status {
+					return better(ks[i].status, ks[j].status)
+				}
+				if ks[i].rel != ks[j].rel {
+					return ks[i].rel > ks[j].rel
+				}
+				return ks[i].URL < ks[j].URL
+			})
+			res := CriterionResult{ID: crit.ID, Status: Absent}
+			if len(ks) > 0 {
+				res.Status = ks[0].status
+				res.Score = math.Round(ks[0].Score*1000) / 1000
+				firsts = append(firsts, ks[0])
+			}
+			sug.Criteria = append(sug.Criteria, res)
+			statuses = append(statuses, res.Status)
+			for _, k := range ks {
+				p := pages[k.URL]
+				if p == nil {
+					p = &pageItem{url: k.URL}
+					pages[k.URL] = p
+					order = append(order, k.URL)
+				}
+				p.add(k, crit.ID)
+			}
+		}
+		sug.Score = ScoreOf(statuses)
+		sugs = append(sugs, sug)
+
+		// Rank: the best page of each criterion first (strongest first),
+		// then every other page by its best relative score.
+		sort.SliceStable(firsts, func(i, j int) bool {
+			if firsts[i].status != firsts[j].status {
+				return better(firsts[i].status, firsts[j].status)
+			}
+			return firsts[i].rel > firsts[j].rel
+		})
+		var ranked []*pageItem
+		placed := map[string]bool{}
+		for _, f := range firsts {
+			if !placed[f.URL] {
+				placed[f.URL] = true
+				ranked = append(ranked, pages[f.URL])
+			}
+		}
+		var rest []*pageItem
+		for _, u := range order {
+			if !placed[u] {
+				rest = append(rest, pages[u])
+			}
+		}
+		sort.SliceStable(rest, func(i, j int) bool {
+			if rest[i].best.status != rest[j].best.status {
+				return better(rest[i].best.status, rest[j].best.status)
+			}
+			if rest[i].best.rel != rest[j].best.rel {
+				return rest[i].best.rel > rest[j].best.rel
+			}
+			return rest[i].url < rest[j].url
+		})
+		ranked = append(ranked, rest...)
+		if len(ranked) > o.MaxItems {
+			ranked = ranked[:o.MaxItems]
+		}
+		for i, p := range ranked {
+			items = append(items, p.item(o, ss.ID, i))
+		}
+	}
+	return sugs, items
+}
+
+// pageItem gathers one page's candidates within a sub-section.
+type pageItem struct {
+	url      string
+	best     kept
+	criteria []string
+	signals  []string
+}
+
+func (p *pageItem) add(k kept, crit string) {
+	if len(p.criteria) == 0 || better(k.status, p.best.status) || k.status == p.best.status && k.rel > p.best.rel {
+		p.best = k
+	}
+	p.criteria = append(p.criteria, crit)
+	why := fmt.Sprintf("%s: %s", crit, k.status)
+	if k.Status == "" {
+		why += fmt.Sprintf(" (relevance %.2f)", k.Score)
+	}
+	if len(k.Missing) > 0 {
+		why += "; not found: " + strings.Join(k.Missing, ", ")
+	}
+	p.signals = append(p.signals, why)
+	for _, s := range k.Signals {
+		p.signals = append(p.signals, "  "+s)
+	}
+}
+
+func (p *pageItem) item(o SuggestOptions, subsection string, rank int) Item {
+	b := p.best
+	return Item{
+		ID:         ItemID(o.Authority, subsection, p.url, ""),
+		Authority:  o.Authority,
+		Subsection: subsection,
+		Criteria:   p.criteria,
+		URL:        p.url,
+		Title:      b.Title,
+		Heading:    b.Heading,
+		Snippet:    b.Snippet,
+		Terms:      b.Terms,
+		Signals:    p.signals,
+		Confidence: b.conf,
+		Rank:       rank,
+		SnapshotID: b.SnapshotID,
+		SHA256:     b.SHA256,
+		CrawlID:    o.CrawlID,
+		Origin:     Suggested,
+		Status:     Proposed,
+		Created:    o.Now,
+		Updated:    o.Now,
+	}
+}
