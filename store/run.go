@@ -112,6 +112,9 @@ func (db *DB) Runs(limit int) ([]*Run, error) {
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bRuns).Cursor()
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			if v == nil {
+				continue // a nested bucket, not a run
+			}
 			var r Run
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("run %s: %w", k, err)
@@ -162,4 +165,37 @@ func (db *DB) SetScheduleState(s ScheduleState) error {
 		}
 		return tx.Bucket(bMeta).Put(keySchedule, data)
 	})
+}
+
+var bCrawlEvidence = []byte("crawl_evidence") // nested in bRuns: crawl id -> url -> sub-sections
+
+// SetCrawlEvidence records which pages of a crawl carried evidence for which
+// sub-sections when it was assessed, so that a later comparison can group a
+// page that has since vanished (and whose suggestions left the queue) under
+// the sub-sections it used to support.
+func (db *DB) SetCrawlEvidence(crawlID string, pages map[string][]string) error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		b, err := tx.Bucket(bRuns).CreateBucketIfNotExists(bCrawlEvidence)
+		if err != nil {
+			return err
+		}
+		return putJSON(b, crawlID, pages)
+	})
+}
+
+// CrawlEvidence returns what SetCrawlEvidence recorded for a crawl, or an
+// empty map.
+func (db *DB) CrawlEvidence(crawlID string) (map[string][]string, error) {
+	out := map[string][]string{}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bRuns).Bucket(bCrawlEvidence)
+		if b == nil {
+			return nil
+		}
+		if err := getJSON(b, crawlID, &out); err != nil && !IsNotFound(err) {
+			return err
+		}
+		return nil
+	})
+	return out, err
 }

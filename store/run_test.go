@@ -131,3 +131,25 @@ func TestMarkStale(t *testing.T) {
 		t.Errorf("audit entries for stale marking = %d, want 4", n)
 	}
 }
+
+func TestCrawlEvidence(t *testing.T) {
+	db := openTestDB(t)
+	want := map[string][]string{"http://x/a": {"general.funding", "schools.admission"}}
+	if err := db.SetCrawlEvidence("000000000001", want); err != nil {
+		t.Fatal(err)
+	}
+	// A run created afterwards must not trip over the nested bucket.
+	if err := db.CreateRun(&Run{Trigger: TriggerManual}); err != nil {
+		t.Fatal(err)
+	}
+	if runs, err := db.Runs(0); err != nil || len(runs) != 1 {
+		t.Fatalf("Runs(0) = %v, %v; want one run", runs, err)
+	}
+	got, err := db.CrawlEvidence("000000000001")
+	if err != nil || len(got["http://x/a"]) != 2 {
+		t.Errorf("CrawlEvidence = %v, %v; want %v", got, err, want)
+	}
+	if got, err := db.CrawlEvidence("000000000002"); err != nil || len(got) != 0 {
+		t.Errorf("CrawlEvidence of an unknown crawl = %v, %v; want empty", got, err)
+	}
+}
