@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -83,6 +84,10 @@ type Duration struct{ time.Duration }
 // UnmarshalYAML parses a Go duration string, or a bare number of seconds.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
+		// Reject what would overflow or turn negative (NaN, -5, 1e300).
+		if !(f >= 0 && f <= float64(math.MaxInt64/int64(time.Second))) {
+			return fmt.Errorf("line %d: duration %q is out of range", n.Line, n.Value)
+		}
 		d.Duration = time.Duration(f * float64(time.Second))
 		return nil
 	}
@@ -284,6 +289,9 @@ func (c *Config) Validate() error {
 			if _, err := regexp.Compile(p); err != nil {
 				add(line, "%s: exclude pattern %q: %v", who, p, err)
 			}
+		}
+		if s.Timeout != nil && s.Timeout.Duration <= 0 {
+			add(line, "%s: crawl timeout must be more than 0 (a slow site would otherwise hold the crawl for ever)", who)
 		}
 		if s.PerHostConnections < 0 || s.MaxPages < 0 || s.MaxDepth < 0 || s.MaxPageBytes < 0 || s.MaxQueryVariants < 0 || s.MaxRetries < 0 {
 			add(line, "%s: crawl limits cannot be negative", who)
