@@ -1,0 +1,375 @@
+package extract
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// Defaults for Site.
+const (
+	// DefaultShare is the fraction of a site's pages a block must appear
+	// on to count as chrome.
+	DefaultShare = 0.4
+	// DefaultMinPages is the number of learned pages below which
+	// repetition says nothing and only semantic chrome removal applies.
+	DefaultMinPages = 5
+)
+
+// Site learns which blocks repeat across one site's pages (header, nav,
+// cookie banner, sidebars, footer) so they can be dropped as chrome.
+//
+// Use it in two passes over a crawl: Learn every HTML page, then call
+// Document on each. Learn keeps only 64-bit fingerprints of text runs (the
+// text between two block-level tags), so memory stays small. A Site is
+// safe for concurrent use.
+type Site struct {
+	// Share and MinPages tune what counts as repeated; see the defaults.
+	Share    float64
+	MinPages int
+
+	mu     sync.RWMutex
+	pages  int
+	runs   map[uint64]int32
+	titles map[uint64]int32
+}
+
+// NewSite returns a Site with the default settings and nothing learned.
+func NewSite() *Site {
+	return &Site{
+		Share:    DefaultShare,
+		MinPages: DefaultMinPages,
+		runs:     make(map[uint64]int32),
+		titles:   make(map[uint64]int32),
+	}
+}
+
+// Learn records the text runs and title parts of one HTML page. Bodies
+// that are not HTML, or cannot be decoded, are ignored: Learn is a cheap
+// first pass and has nothing useful to report about them.
+func (s *Site) Learn(body []byte, contentType, pageURL string) {
+	if !isHTML(body, contentType) {
+		return
+	}
+	if len(body) > MaxHTMLBytes {
+		body = body[:MaxHTMLBytes]
+	}
+	text, _, err := Decode(body, contentType)
+	if err != nil || strings.TrimSpace(text) == "" {
+		return
+	}
+	var hs, ts []uint64
+	visitRuns(text, func(_ []byte, h uint64) {
+		hs = append(hs, h)
+	}, func(title string) {
+		for _, part := range titleParts(title) {
+			if h, ok := hashRun([]byte(part)); ok {
+				ts = append(ts, h)
+			}
+		}
+	})
+	slices.Sort(hs)
+	hs = slices.Compact(hs)
+	slices.Sort(ts)
+	ts = slices.Compact(ts)
+	s.mu.Lock()
+	s.pages++
+	for _, h := range hs {
+		s.runs[h]++
+	}
+	for _, h := range ts {
+		s.titles[h]++
+	}
+	s.mu.Unlock()
+}
+
+// Pages returns how many pages Learn has recorded.
+func (s *Site) Pages() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.pages
+}
+
+// Document extracts a page like HTML does and also drops the blocks that
+// repeat on a large share of the learned pages, and the site name from
+// the title. Bodies that are not HTML go to Any.
+func (s *Site) Document(body []byte, contentType, pageURL string) (*Document, error) {
+	if !isHTML(body, contentType) {
+		return Any(body, contentType, pageURL)
+	}
+	return extractHTML(body, contentType, pageURL, s)
+}
+
+// threshold returns the number of pages a fingerprint must be seen on to
+// be chrome, or 0 when too few pages were learned. The caller holds mu.
+func (s *Site) threshold() int32 {
+	minPages := s.MinPages
+	if minPages < 2 {
+		minPages = 2
+	}
+	if s.pages < minPages {
+		return 0
+	}
+	share := s.Share
+	if share <= 0 || share > 1 {
+		share = DefaultShare
+	}
+	return int32(max(2, math.Ceil(share*float64(s.pages))))
+}
+
+// repeated finds the elements under body whose every text run is repeated
+// across the site. It never marks the main content root or an ancestor of
+// it, nor a lone heading, term or table header, which repeat on template
+// pages ("Contact details") while the text under them differs.
+func (s *Site) repeated(body, main *html.Node) map[*html.Node]bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.threshold()
+	if t == 0 {
+		return nil
+	}
+	w := runWalker{boiler: func(h uint64) bool { return s.runs[h] >= t }}
+	w.visit(body)
+	w.end()
+	// prefix[i] counts repeated runs among the first i runs.
+	prefix := make([]int32, len(w.flags)+1)
+	for i, f := range w.flags {
+		prefix[i+1] = prefix[i]
+		if f {
+			prefix[i+1]++
+		}
+	}
+	var out map[*html.Node]bool
+	var mark func(n *html.Node)
+	mark = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode || skipTag(c.DataAtom) {
+				continue
+			}
+			if rg, ok := w.ranges[c]; ok && rg[1] > rg[0] && prefix[rg[1]]-prefix[rg[0]] == rg[1]-rg[0] &&
+				(main == nil || !contains(c, main)) && removable(c, rg[1]-rg[0]) {
+				if out == nil {
+					out = make(map[*html.Node]bool)
+				}
+				out[c] = true
+				continue
+			}
+			mark(c)
+		}
+	}
+	mark(body)
+	return out
+}
+
+// removable reports whether a block whose runs all repeat may be dropped
+// on its own.
+func removable(n *html.Node, runs int32) bool {
+	switch n.DataAtom {
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Dt, atom.Th,
+		atom.Caption, atom.Summary, atom.Legend:
+		return false
+	}
+	if runs >= 2 {
+		return true
+	}
+	hasLink := false
+	walkElements(n, func(c *html.Node) bool {
+		if c.DataAtom == atom.A {
+			hasLink = true
+		}
+		return !hasLink
+	})
+	return hasLink || len(strings.TrimSpace(nodeText(n))) >= 20
+}
+
+// stripTitle removes the parts of a title that repeat across the site
+// ("| Anyshire Local Offer"), keeping the whole title when every part
+// repeats.
+func (s *Site) stripTitle(title string) string {
+	parts := titleParts(title)
+	if len(parts) < 2 {
+		return title
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.threshold()
+	if t == 0 {
+		return title
+	}
+	var kept []string
+	for _, p := range parts {
+		if h, ok := hashRun([]byte(p)); ok && s.titles[h] >= t {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	if len(kept) == 0 {
+		return title
+	}
+	return strings.Join(kept, " - ")
+}
+
+// titleSeparators split a title into its page and site parts.
+var titleSeparators = []string{" | ", " - ", " – ", " — ", " · ", " :: ", " » ", " > "}
+
+// titleParts splits a collapsed title at its separators.
+func titleParts(title string) []string {
+	parts := []string{collapse(title)}
+	for _, sep := range titleSeparators {
+		var next []string
+		for _, p := range parts {
+			for _, q := range strings.Split(p, sep) {
+				if q = strings.TrimSpace(q); q != "" {
+					next = append(next, q)
+				}
+			}
+		}
+		parts = next
+	}
+	return parts
+}
+
+// runWalker cuts the element tree into text runs exactly as visitRuns
+// cuts the token stream, and records which block elements span which runs.
+type runWalker struct {
+	buf    []byte
+	flags  []bool
+	ranges map[*html.Node][2]int32
+	boiler func(uint64) bool
+}
+
+func (w *runWalker) end() {
+	if h, ok := hashRun(w.buf); ok {
+		w.flags = append(w.flags, w.boiler(h))
+	}
+	w.buf = w.buf[:0]
+}
+
+func (w *runWalker) visit(n *html.Node) {
+	if w.ranges == nil {
+		w.ranges = make(map[*html.Node][2]int32, 256)
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			w.buf = append(w.buf, c.Data...)
+		case html.ElementNode:
+			if skipTag(c.DataAtom) {
+				continue
+			}
+			if isBlock(c.DataAtom) {
+				w.end()
+				first := int32(len(w.flags))
+				w.visit(c)
+				w.end()
+				w.ranges[c] = [2]int32{first, int32(len(w.flags))}
+				continue
+			}
+			w.visit(c)
+		}
+	}
+}
+
+// visitRuns tokenizes an HTML document and calls run for each non-blank
+// text run with its fingerprint, and title with the <title> text.
+func visitRuns(text string, run func(raw []byte, h uint64), title func(string)) {
+	z := html.NewTokenizer(strings.NewReader(text))
+	var buf []byte
+	skip := 0
+	inTitle := false
+	end := func() {
+		if h, ok := hashRun(buf); ok {
+			run(buf, h)
+		}
+		buf = buf[:0]
+	}
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			end()
+			return
+		case html.TextToken:
+			if inTitle {
+				title(string(z.Text()))
+				continue
+			}
+			if skip == 0 {
+				buf = append(buf, z.Text()...)
+			}
+		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			if a == atom.Title {
+				inTitle = tt == html.StartTagToken
+				continue
+			}
+			if skipTag(a) && a != atom.Head {
+				switch tt {
+				case html.StartTagToken:
+					skip++
+				case html.EndTagToken:
+					if skip > 0 {
+						skip--
+					}
+				}
+				continue
+			}
+			if skip == 0 && isBlock(a) {
+				end()
+			}
+		}
+	}
+}
+
+// hashRun fingerprints a text run: FNV-1a over its words, lower-cased
+// (ASCII), with white space collapsed. It reports false for a blank run.
+func hashRun(b []byte) (uint64, bool) {
+	const (
+		offset = 14695981039346656037
+		prime  = 1099511628211
+	)
+	h := uint64(offset)
+	n := 0
+	space := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' {
+			space = true
+			continue
+		}
+		if c == 0xC2 && i+1 < len(b) && b[i+1] == 0xA0 { // no-break space
+			i++
+			space = true
+			continue
+		}
+		if space && n > 0 {
+			h ^= ' '
+			h *= prime
+		}
+		space = false
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		h ^= uint64(c)
+		h *= prime
+		n++
+	}
+	return h, n > 0
+}
+
+// isHTML reports whether a body labelled contentType should be read as
+// HTML: by its label, or by sniffing when the label is missing or generic.
+func isHTML(body []byte, contentType string) bool {
+	switch mediaType(contentType) {
+	case "text/html", "application/xhtml+xml":
+		return true
+	case "", "application/octet-stream", "text/plain":
+		return sniff(body) == "html"
+	}
+	return false
+}
