@@ -40,8 +40,18 @@ type Snapshot struct {
 	NotModified bool   `json:"not_modified,omitempty"`
 	Depth       int    `json:"depth"`
 	Links       []Link `json:"links,omitempty"`
-	// Kind is "html", "pdf", "doc" or "other".
+	// NoFollow is set when the page's robots meta tag said nofollow: its
+	// links are recorded but were not followed.
+	NoFollow bool `json:"nofollow,omitempty"`
+	// Kind is "html", "pdf" or "doc" for kept documents; "other" for a
+	// response of another type (recorded, body not kept); "redirect" for a
+	// 3xx whose target has its own snapshot; "robots" and "sitemap" for
+	// the files the crawler read to plan the crawl (a sitemap's URLs are
+	// its Links); "error" when no usable response came back.
 	Kind string `json:"kind"`
+	// Error says what went wrong when Kind is "error" or Status is not 2xx
+	// ("timeout", "connection refused", "http 404").
+	Error string `json:"error,omitempty"`
 	// Via is the URL of the page where the link to this one was found.
 	Via string `json:"via,omitempty"`
 }
@@ -77,12 +87,19 @@ func (db *DB) PutSnapshots(cs []Capture) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	// Compress outside the write lock.
-	type prepared struct {
-		c    Capture
-		blob []byte
-	}
-	ps := make([]prepared, len(cs))
+	ps := prepareCaptures(cs)
+	return db.bolt.Update(func(tx *bolt.Tx) error { return db.putCapturesTx(tx, ps) })
+}
+
+// preparedCapture is a capture with its body hashed and compressed, work
+// done outside the write lock.
+type preparedCapture struct {
+	c    Capture
+	blob []byte
+}
+
+func prepareCaptures(cs []Capture) []preparedCapture {
+	ps := make([]preparedCapture, len(cs))
 	for i, c := range cs {
 		ps[i].c = c
 		if c.Body != nil {
@@ -91,46 +108,48 @@ func (db *DB) PutSnapshots(cs []Capture) error {
 			ps[i].blob = compress(c.Body)
 		}
 	}
-	return db.bolt.Update(func(tx *bolt.Tx) error {
-		snaps := tx.Bucket(bSnapshots)
-		blobs := tx.Bucket(bBlobs)
-		for _, p := range ps {
-			s := p.c.Snapshot
-			if p.blob != nil && blobs.Get([]byte(s.SHA256)) == nil {
-				if err := blobs.Put([]byte(s.SHA256), p.blob); err != nil {
-					return err
-				}
-			}
-			n, err := snaps.NextSequence()
-			if err != nil {
+	return ps
+}
+
+func (db *DB) putCapturesTx(tx *bolt.Tx, ps []preparedCapture) error {
+	snaps := tx.Bucket(bSnapshots)
+	blobs := tx.Bucket(bBlobs)
+	for _, p := range ps {
+		s := p.c.Snapshot
+		if p.blob != nil && blobs.Get([]byte(s.SHA256)) == nil {
+			if err := blobs.Put([]byte(s.SHA256), p.blob); err != nil {
 				return err
-			}
-			s.ID = s.CrawlID + "-" + seqKey(n)
-			if s.CapturedAt.IsZero() {
-				s.CapturedAt = db.Now().UTC()
-			}
-			if err := putJSON(snaps, s.ID, s); err != nil {
-				return err
-			}
-			cp, err := sub(tx, bCrawlPages, s.CrawlID, true)
-			if err != nil {
-				return err
-			}
-			if err := cp.Put([]byte(s.URL), []byte(s.ID)); err != nil {
-				return err
-			}
-			if s.Status == http.StatusOK || s.NotModified {
-				lb, err := sub(tx, bLatest, s.Authority, true)
-				if err != nil {
-					return err
-				}
-				if err := lb.Put([]byte(s.URL), []byte(s.ID)); err != nil {
-					return err
-				}
 			}
 		}
-		return nil
-	})
+		n, err := snaps.NextSequence()
+		if err != nil {
+			return err
+		}
+		s.ID = s.CrawlID + "-" + seqKey(n)
+		if s.CapturedAt.IsZero() {
+			s.CapturedAt = db.Now().UTC()
+		}
+		if err := putJSON(snaps, s.ID, s); err != nil {
+			return err
+		}
+		cp, err := sub(tx, bCrawlPages, s.CrawlID, true)
+		if err != nil {
+			return err
+		}
+		if err := cp.Put([]byte(s.URL), []byte(s.ID)); err != nil {
+			return err
+		}
+		if s.Status == http.StatusOK || s.NotModified {
+			lb, err := sub(tx, bLatest, s.Authority, true)
+			if err != nil {
+				return err
+			}
+			if err := lb.Put([]byte(s.URL), []byte(s.ID)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // PutSnapshot stores one capture.

@@ -1,0 +1,218 @@
+package crawler
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/localoffer/localoffer/config"
+)
+
+// stateChanging are links that act on the server or on a visitor's
+// session rather than show a page: "add to shortlist" on kb5 directories
+// (*.action?...slaction=ADD), baskets, log in and out, print and
+// email-this-page actions. They are never followed, whatever the
+// configuration says.
+var stateChanging = []*regexp.Regexp{
+	regexp.MustCompile(`(?i)\.action(\?|$)`),
+	regexp.MustCompile(`(?i)[?&](sl)?action=(add|remove|delete|clear|update|save)`),
+	regexp.MustCompile(`(?i)/(basket|cart|checkout|shortlist)(\.page|\.aspx?|\.php)?(/|\?|$)`),
+	regexp.MustCompile(`(?i)/(log-?in|log-?out|sign-?in|sign-?out|register)(\.page|\.aspx?|\.php)?(/|\?|$)`),
+	regexp.MustCompile(`(?i)[?&](print|printable|email|share|format=print)(=|&|$)`),
+	regexp.MustCompile(`(?i)/(print|email)(-this-page|-page)?(/|$)`),
+	regexp.MustCompile(`(?i)[?&](add|remove)(to)?(basket|cart|shortlist|favourites?)=`),
+	regexp.MustCompile(`(?i)/wp-(admin|login\.php)`),
+	regexp.MustCompile(`(?i)[?&]replytocom=`),
+}
+
+// skippedExt are file types that are recorded from links but never
+// fetched: only HTML, PDF and Word documents are kept.
+var skippedExt = map[string]bool{
+	".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".svg": true, ".webp": true, ".ico": true, ".bmp": true, ".tif": true, ".tiff": true,
+	".css": true, ".js": true, ".json": true, ".woff": true, ".woff2": true, ".ttf": true, ".eot": true,
+	".zip": true, ".gz": true, ".tgz": true, ".rar": true, ".7z": true, ".exe": true, ".msi": true, ".dmg": true, ".iso": true,
+	".mp3": true, ".mp4": true, ".m4a": true, ".wav": true, ".avi": true, ".mov": true, ".wmv": true, ".webm": true, ".ogg": true,
+	".xls": true, ".xlsx": true, ".csv": true, ".ppt": true, ".pptx": true, ".ics": true, ".vcf": true, ".kml": true, ".gpx": true,
+}
+
+// calendarParam matches query parameter names used by calendars and
+// date pickers.
+var calendarParam = regexp.MustCompile(`(?i)^(month|year|day|date|week|cal|calendar|caldate|from|to|start|end|start_?date|end_?date|view_?date|d|m|y|ym|yearmonth)$`)
+
+// dateValue matches values that look like a date or a month.
+var dateValue = regexp.MustCompile(`^\d{4}([-/]\d{1,2}([-/]\d{1,2})?)?$|^\d{1,2}[-/]\d{1,2}[-/]\d{2,4}$|^\d{6,8}$`)
+
+// separatedDate matches a month or date written with separators
+// (2025-06, 2025/06/01, 01-06-2025), whatever the parameter is called.
+var separatedDate = regexp.MustCompile(`^\d{4}[-/]\d{1,2}([-/]\d{1,2})?$|^\d{1,2}[-/]\d{1,2}[-/]\d{4}$`)
+
+// reorderParam names parameters that only re-sort or re-display a
+// listing; every value is a near-duplicate of the same results.
+var reorderParam = regexp.MustCompile(`(?i)^(sort|sortby|sort_by|order|orderby|order_by|dir|direction|view|display|layout|per_?page|pagesize|page_size|limit|show)$`)
+
+const (
+	// maxCalendarVariants is how many calendar dates of one path are
+	// fetched: enough to see that events exist, never an endless walk
+	// through months.
+	maxCalendarVariants = 6
+	// maxFacetCombinations is how many queries with several filters one
+	// path may have; single filters and pagination are left to the
+	// max_query_variants limit.
+	maxFacetCombinations = 10
+	// maxRepeatedSegment is how often one path segment may recur before
+	// the path is taken for a relative-link loop (/a/b/a/b/a/b/...).
+	maxRepeatedSegment = 3
+	// maxSegments bounds the number of path segments.
+	maxSegments = 24
+)
+
+// scope decides which URLs belong to an authority's crawl.
+type scope struct {
+	hosts   map[string]bool // host keys from start_urls, home_url, allowed_hosts
+	names   map[string]bool // allowed_hosts given without a port: any port
+	exclude []*regexp.Regexp
+}
+
+func newScope(a config.Authority, s config.Settings) (*scope, error) {
+	sc := &scope{hosts: map[string]bool{}, names: map[string]bool{}}
+	for _, raw := range append(append([]string{}, a.StartURLs...), a.HomeURL) {
+		if raw == "" {
+			continue
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", raw, err)
+		}
+		sc.hosts[hostKey(u)] = true
+	}
+	for _, h := range a.AllowedHosts {
+		h = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(h), "."))
+		if strings.Contains(h, ":") && !strings.HasPrefix(h, "[") {
+			sc.hosts[h] = true
+		} else {
+			sc.names[h] = true
+		}
+	}
+	for _, p := range s.Exclude {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return nil, fmt.Errorf("exclude pattern %q: %w", p, err)
+		}
+		sc.exclude = append(sc.exclude, re)
+	}
+	return sc, nil
+}
+
+// inScope reports whether the host key belongs to the authority.
+func (sc *scope) inScope(hk string) bool {
+	if sc.hosts[hk] {
+		return true
+	}
+	name := hk
+	if h, _, err := net.SplitHostPort(hk); err == nil {
+		name = h
+	}
+	return sc.names[name]
+}
+
+// excluded returns why u must not be fetched, or "".
+func (sc *scope) excluded(u string) string {
+	for _, re := range sc.exclude {
+		if re.MatchString(u) {
+			return "matches exclude pattern " + re.String()
+		}
+	}
+	for _, re := range stateChanging {
+		if re.MatchString(u) {
+			return "looks like an action that changes state (" + re.String() + ")"
+		}
+	}
+	return ""
+}
+
+// isPrivateHost reports whether host is a loopback, private, link-local
+// or unspecified address, or a name for one ("localhost").
+func isPrivateHost(host string) bool {
+	h := strings.Trim(host, "[]")
+	if strings.EqualFold(h, "localhost") || strings.HasSuffix(strings.ToLower(h), ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	if err != nil {
+		return false
+	}
+	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified() || ip.IsLinkLocalMulticast()
+}
+
+// trapShape returns a reason when the path alone looks like a trap:
+// too many segments, or one segment repeated.
+func trapShape(p string) string {
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	if len(segs) > maxSegments {
+		return fmt.Sprintf("path has more than %d segments", maxSegments)
+	}
+	if len(segs) > maxRepeatedSegment {
+		seen := map[string]int{}
+		for _, s := range segs {
+			if s == "" {
+				continue
+			}
+			seen[s]++
+			if seen[s] > maxRepeatedSegment {
+				return fmt.Sprintf("segment %q repeats more than %d times", s, maxRepeatedSegment)
+			}
+		}
+	}
+	return ""
+}
+
+// queryShape classifies a normalised query: whether it carries calendar
+// parameters, re-ordering parameters, and how many distinct filter keys
+// (or repeated keys) it combines.
+type queryShape struct {
+	calendar bool
+	reorder  string
+	combined bool
+}
+
+func shapeOf(rawQuery string) queryShape {
+	var qs queryShape
+	if rawQuery == "" {
+		return qs
+	}
+	keys := map[string]int{}
+	for _, pm := range strings.Split(rawQuery, "&") {
+		k, v, _ := strings.Cut(pm, "=")
+		if dk, err := url.QueryUnescape(k); err == nil {
+			k = dk
+		}
+		if dv, err := url.QueryUnescape(v); err == nil {
+			v = dv
+		}
+		if calendarParam.MatchString(k) && (dateValue.MatchString(v) || strings.EqualFold(k, "month") || strings.EqualFold(k, "calendar")) {
+			qs.calendar = true
+		}
+		if separatedDate.MatchString(v) {
+			qs.calendar = true
+		}
+		if reorderParam.MatchString(k) && qs.reorder == "" {
+			qs.reorder = k
+		}
+		if !strings.EqualFold(k, "page") && !strings.EqualFold(k, "p") && !strings.EqualFold(k, "start") && !strings.EqualFold(k, "offset") {
+			keys[strings.ToLower(k)]++
+		}
+	}
+	n := 0
+	for _, c := range keys {
+		n += c
+	}
+	qs.combined = n >= 2
+	return qs
+}
+
+// pathExt returns the lower-cased extension of the URL path.
+func pathExt(p string) string { return strings.ToLower(path.Ext(p)) }
