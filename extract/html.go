@@ -557,10 +557,12 @@ func (p *pageState) holdsMain(n *html.Node) bool {
 type renderer struct {
 	p       *pageState
 	line    lineBuilder
+	prefix  string   // list bullet waiting for the item's first line
 	text    []string // lines of the current section
 	cur     Section
 	started bool
 	stack   []Section // open headings, outermost first
+	pseudo  []bool    // whether each open heading is a pseudo-heading
 }
 
 // walk renders n's children. inMain says n is inside the main content
@@ -647,6 +649,7 @@ func (r *renderer) element(n *html.Node, inMain, chrome, sectioned bool) {
 		r.listItem(n)
 		r.walk(n, inMain, false)
 		r.flush()
+		r.prefix = ""
 		return
 	case atom.Pre:
 		r.flush()
@@ -693,10 +696,10 @@ func (r *renderer) listItem(n *html.Node) {
 				i++
 			}
 		}
-		r.line.add(strconv.Itoa(i) + ". ")
+		r.prefix = strconv.Itoa(i) + ". "
 		return
 	}
-	r.line.add("- ")
+	r.prefix = "- "
 }
 
 // link records a link and reports whether its text belongs to the page
@@ -907,10 +910,16 @@ func (r *renderer) heading(n *html.Node, level int) {
 	if text == "" {
 		return
 	}
-	if level == 0 {
+	pseudo := level == 0
+	if pseudo {
+		// One level below the open real heading; pseudo-headings in a row
+		// (FAQ questions, accordion titles) are siblings.
 		level = 2
-		if len(r.stack) > 0 {
-			level = min(r.stack[len(r.stack)-1].Level+1, 6)
+		if n := len(r.stack); n > 0 {
+			level = min(r.stack[n-1].Level+1, 6)
+			if r.pseudo[n-1] {
+				level = r.stack[n-1].Level
+			}
 		}
 	}
 	if level == 1 && r.p.firstH1 == "" {
@@ -919,6 +928,7 @@ func (r *renderer) heading(n *html.Node, level int) {
 	r.endSection()
 	for len(r.stack) > 0 && r.stack[len(r.stack)-1].Level >= level {
 		r.stack = r.stack[:len(r.stack)-1]
+		r.pseudo = r.pseudo[:len(r.pseudo)-1]
 	}
 	var path []string
 	for _, s := range r.stack {
@@ -927,6 +937,7 @@ func (r *renderer) heading(n *html.Node, level int) {
 	r.cur = Section{Heading: text, Level: level, Path: path}
 	r.started = true
 	r.stack = append(r.stack, r.cur)
+	r.pseudo = append(r.pseudo, pseudo)
 }
 
 // flush ends the current line.
@@ -935,7 +946,12 @@ func (r *renderer) flush() {
 		r.line.space = false
 		return
 	}
-	r.text = append(r.text, r.line.take())
+	line := r.line.take()
+	if r.prefix != "" {
+		line = r.prefix + line
+		r.prefix = ""
+	}
+	r.text = append(r.text, line)
 	r.started = true
 }
 

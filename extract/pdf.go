@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os/exec"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -225,7 +226,19 @@ func layoutPDF(doc *Document, pages [][]pdfLine) {
 	b := &sectionBuilder{doc: doc}
 	var para strings.Builder
 	var lastY, lastSize float64
+	// A heading set over two lines arrives as two heading lines of one
+	// level; they are held and joined.
+	var head strings.Builder
+	headLevel := 0
+	var headY float64
+	endHead := func() {
+		if head.Len() > 0 {
+			b.heading(headLevel, head.String())
+			head.Reset()
+		}
+	}
 	endPara := func() {
+		endHead()
 		if para.Len() > 0 {
 			b.line(para.String())
 			para.Reset()
@@ -233,8 +246,9 @@ func layoutPDF(doc *Document, pages [][]pdfLine) {
 	}
 	for _, p := range pages {
 		lastY = math.Inf(1)
-		for _, l := range p {
-			if repeated[normRunning(l.text)] {
+		for i, l := range p {
+			edge := i < 2 || i >= len(p)-2
+			if edge && (repeated[normRunning(l.text)] || l.size < body && pageOf.MatchString(l.text)) || pageNumber(l.text) {
 				continue
 			}
 			lvl := levelOf(l.size)
@@ -242,11 +256,19 @@ func layoutPDF(doc *Document, pages [][]pdfLine) {
 				lvl = min(len(hs)+1, 6)
 			}
 			if lvl > 0 && len(l.text) <= 200 {
-				endPara()
-				b.heading(lvl, l.text)
+				if head.Len() > 0 && lvl == headLevel && headY-l.y > 0 && headY-l.y <= l.size*1.6 {
+					head.WriteByte(' ')
+					head.WriteString(l.text)
+				} else {
+					endPara()
+					head.WriteString(l.text)
+					headLevel = lvl
+				}
+				headY = l.y
 				lastY = l.y
 				continue
 			}
+			endHead()
 			gap := lastY - l.y
 			newPara := para.Len() == 0 || gap > l.size*1.7 || gap < 0 || startsItem(l.text) || lastSize != l.size
 			if newPara {
@@ -286,16 +308,19 @@ func startsItem(s string) bool {
 	return false
 }
 
-// runningLines finds lines that repeat, digits aside, on at least half of
-// a document's pages (three pages or more).
+// runningLines finds lines among the first and last two of a page that
+// repeat, digits aside, on at least half of a document's pages.
 func runningLines(pages [][]pdfLine) map[string]bool {
-	if len(pages) < 3 {
+	if len(pages) < 2 {
 		return nil
 	}
 	count := make(map[string]int)
 	for _, p := range pages {
 		seen := make(map[string]bool)
-		for _, l := range p {
+		for i, l := range p {
+			if i >= 2 && i < len(p)-2 {
+				continue
+			}
 			k := normRunning(l.text)
 			if !seen[k] {
 				seen[k] = true
@@ -305,11 +330,28 @@ func runningLines(pages [][]pdfLine) map[string]bool {
 	}
 	out := make(map[string]bool)
 	for k, c := range count {
-		if c*2 >= len(pages) && k != "" {
+		if c >= 2 && c*2 >= len(pages) && k != "" {
 			out[k] = true
 		}
 	}
 	return out
+}
+
+// pageOf finds "Page 3" or "page 3 of 9" in a running footer.
+var pageOf = regexp.MustCompile(`(?i)\bpage \d+( of \d+)?\b`)
+
+// pageNumber reports a line that is only a page number ("12", "Page 3",
+// "Page 3 of 9", "3 / 9").
+func pageNumber(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.TrimPrefix(s, "page")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsDigit(r) || r == ' ' || r == '/' || r == '-' {
+			return -1
+		}
+		return r
+	}, s)
+	return s == "" || s == "of"
 }
 
 // normRunning lower-cases a line and drops its digits, so "Page 3 of 9"
