@@ -125,6 +125,10 @@ func DefaultRubric() *Rubric {
 	return r
 }
 
+// DefaultRubricYAML returns the embedded rubric file as written, comments
+// included, as a starting point for an amended rubric.
+func DefaultRubricYAML() []byte { return append([]byte(nil), defaultRubric...) }
+
 // LoadRubric reads a rubric file, or the embedded default when path is "".
 func LoadRubric(path string) (*Rubric, error) {
 	if path == "" {

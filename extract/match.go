@@ -22,6 +22,9 @@ type Matcher struct {
 	byFirst  map[int32][]int
 	near     []int // phrases that are proximity pairs
 	criteria []critModel
+	// global are the rubric-wide negative contexts: they count in titles,
+	// headings and addresses only, where they say what a page is about.
+	global []int
 	// NearWindow is how many words may separate the two halves of a
 	// proximity phrase ("a ~ b").
 	nearWindow int
@@ -69,17 +72,16 @@ func NewMatcher(r *config.Rubric) (*Matcher, error) {
 		byFirst:    map[int32][]int{},
 		nearWindow: 12,
 	}
-	var global []int
 	for _, n := range r.Negative {
 		p, err := m.compile(n)
 		if err != nil {
 			return nil, fmt.Errorf("rubric not: %w", err)
 		}
-		global = append(global, p)
+		m.global = append(m.global, p)
 	}
 	for _, ss := range r.Subsections() {
 		for _, c := range ss.Criteria {
-			cm := critModel{id: c.ID, subsection: ss.ID, structural: c.Structural, not: append([]int(nil), global...)}
+			cm := critModel{id: c.ID, subsection: ss.ID, structural: c.Structural}
 			for _, s := range c.Signals.Phrases {
 				text, w, err := config.ParseWeighted(s)
 				if err != nil {
@@ -432,7 +434,7 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 	}
 	// Page-level negatives: the title or URL names another context.
 	var pageNegs []string
-	for _, ng := range c.not {
+	for _, ng := range append(m.global[:len(m.global):len(m.global)], c.not...) {
 		if len(p.title[ng]) > 0 || len(p.url[ng]) > 0 {
 			pageNegs = append(pageNegs, fmt.Sprintf("%q in the page title or address", m.phrases[ng].text))
 		}
@@ -470,6 +472,12 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 		if len(pageNegs) > 0 {
 			factor = negTitleFactor
 			negs = pageNegs
+		}
+		for _, ng := range m.global {
+			if len(ps.head[ng]) > 0 {
+				factor = min(factor, negTitleFactor)
+				negs = append(negs, fmt.Sprintf("%q in the heading", m.phrases[ng].text))
+			}
 		}
 		for _, ng := range c.not {
 			if len(ps.head[ng]) > 0 {
