@@ -50,6 +50,10 @@ func Decode(body []byte, contentType string) (string, string, error) {
 		}
 		return string(bytes.ToValidUTF8(body, []byte("\uFFFD"))), name, nil
 	}
+	if isSingleByte(name) && !hasHighBit(body) {
+		// ASCII reads the same in every charset handled here.
+		return string(body), name, nil
+	}
 	out, err := enc.NewDecoder().Bytes(body)
 	if err != nil {
 		// Decoders only fail on internal errors; fall back to replacing
@@ -59,7 +63,7 @@ func Decode(body []byte, contentType string) (string, string, error) {
 	if !utf8.Valid(out) {
 		out = bytes.ToValidUTF8(out, []byte("\uFFFD"))
 	}
-	return string(out), name, nil
+	return strings.TrimPrefix(string(out), "\uFEFF"), name, nil
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -90,6 +94,15 @@ func isSingleByte(name string) bool {
 	switch name {
 	case "windows-1252", "iso-8859-1", "iso-8859-15", "iso-8859-2", "macintosh":
 		return true
+	}
+	return false
+}
+
+func hasHighBit(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return true
+		}
 	}
 	return false
 }

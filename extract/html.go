@@ -403,6 +403,25 @@ var shallowChromeWords = map[string]bool{
 	"banner": true, "topbar": true, "foot": true, "trail": true,
 }
 
+// feedbackWords name "was this page useful?" widgets.
+var feedbackWords = map[string]bool{
+	"feedback": true, "rating": true, "helpful": true, "useful": true, "pagefeedback": true,
+}
+
+// feedbackWidget reports a short block with buttons or a form: a page
+// rating widget rather than text about feedback.
+func feedbackWidget(n *html.Node) bool {
+	control := false
+	walkElements(n, func(c *html.Node) bool {
+		switch c.DataAtom {
+		case atom.Button, atom.Form, atom.Input, atom.Textarea, atom.Select:
+			control = true
+		}
+		return !control
+	})
+	return control && elementStats(n).text < 400
+}
+
 // chromeRoles are landmark roles of site chrome.
 var chromeRoles = map[string]bool{
 	"navigation": true, "banner": true, "contentinfo": true, "search": true,
@@ -524,6 +543,9 @@ func (p *pageState) isChrome(n *html.Node, sectioned bool) bool {
 		return true
 	}
 	shallow := depth(n) <= 5
+	if classWords(n, func(w string) bool { return feedbackWords[w] }) && feedbackWidget(n) {
+		return true
+	}
 	if classWords(n, func(w string) bool { return chromeWords[w] || shallow && shallowChromeWords[w] }) {
 		if p.holdsMain(n) {
 			return false
@@ -711,6 +733,14 @@ func (r *renderer) link(n *html.Node, chrome bool) bool {
 	}
 	if text == "" {
 		text = collapse(attr(n, "title"))
+	}
+	if text == "" {
+		walkElements(n, func(c *html.Node) bool {
+			if c.DataAtom == atom.Img && text == "" {
+				text = collapse(attr(c, "alt"))
+			}
+			return text == ""
+		})
 	}
 	href := strings.TrimSpace(attr(n, "href"))
 	if strings.HasPrefix(href, "#") {

@@ -1,0 +1,251 @@
+package extract
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestMalformed feeds inputs a crawl really meets; each must give a clear
+// error or a Document, never a panic, and any text must be valid UTF-8.
+func TestMalformed(t *testing.T) {
+	junk := make([]byte, 4096)
+	for i := range junk {
+		junk[i] = byte(i*7 + i/13)
+	}
+	long := "<html><body><p>" + strings.Repeat("special educational needs ", 10<<20/25) // 10 MB, one line
+	deep := strings.Repeat("<div>", 100000) + "deep text" + strings.Repeat("</div>", 100000)
+	cases := []struct {
+		name        string
+		body        []byte
+		contentType string
+		wantErr     error  // nil: a Document is wanted
+		wantText    string // text the document must hold
+		wantWarning string
+	}{
+		{name: "empty", body: nil, contentType: "text/html", wantWarning: "empty body"},
+		{name: "white space", body: []byte(" \n\t "), contentType: "text/html", wantWarning: "empty body"},
+		{name: "binary junk as html", body: junk, contentType: "text/html", wantErr: ErrBinary},
+		{name: "10 MB single line", body: []byte(long), contentType: "text/html", wantText: "special educational needs special", wantWarning: "truncated"},
+		{name: "100000 nested elements", body: []byte(deep), contentType: "text/html", wantText: "deep text", wantWarning: "structure ignored"},
+		{name: "invalid utf-8", body: []byte("<p>caf\xc3\xa9 \xff\xfe broken</p>"), contentType: "text/html; charset=utf-8", wantText: "café \uFFFD broken"},
+		{name: "unclosed and misnested tags", body: []byte("<div><p>One<li>Two</table></b>Three<td>Four"), contentType: "text/html", wantText: "Four"},
+		{name: "only a script", body: []byte("<script>var a = '<p>not text</p>';</script>"), contentType: "text/html"},
+		{name: "broken pdf", body: []byte("%PDF-1.5\n1 0 obj <<"), contentType: "application/pdf", wantErr: ErrBrokenPDF},
+		{name: "pdf labelled html", body: samplePDF(), contentType: "text/html", wantText: "Ask the Short Breaks Team"},
+		{name: "broken docx", body: []byte("PK\x03\x04 not really a zip"), contentType: mimeDocx, wantErr: zip.ErrFormat},
+		{name: "legacy doc", body: []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest"), contentType: mimeDoc, wantErr: ErrUnsupported},
+		{name: "image", body: []byte("\x89PNG\r\n\x1a\n\x00\x00"), contentType: "image/png", wantErr: ErrUnsupported},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := Any(c.body, c.contentType, "https://x.example/page")
+			if c.wantErr != nil {
+				if !errors.Is(err, c.wantErr) {
+					t.Fatalf("Any() error = %v, want %v", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Any() error = %v", err)
+			}
+			text := d.MainText()
+			if !utf8.ValidString(text) || !utf8.ValidString(d.Title) {
+				t.Error("text is not valid UTF-8")
+			}
+			if !strings.Contains(text, c.wantText) {
+				t.Errorf("text lacks %q:\n%.300s", c.wantText, text)
+			}
+			if c.wantText == "" && strings.TrimSpace(text) != "" {
+				t.Errorf("text = %.200q, want none", text)
+			}
+			if c.wantWarning != "" && !slices.ContainsFunc(d.Warnings, func(w string) bool { return strings.Contains(w, c.wantWarning) }) {
+				t.Errorf("warnings %q lack %q", d.Warnings, c.wantWarning)
+			}
+		})
+	}
+}
+
+func TestDecode(t *testing.T) {
+	cp1252 := []byte("\x93Caf\xe9\x94 costs \x805 \x96 \x91ok\x92")
+	const want1252 = "“Café” costs €5 – ‘ok’"
+	cases := []struct {
+		name        string
+		body        []byte
+		contentType string
+		want        string
+		charset     string
+	}{
+		{"windows-1252 header", cp1252, "text/html; charset=windows-1252", want1252, "windows-1252"},
+		{"latin-1 label reads as windows-1252", cp1252, "text/html; charset=ISO-8859-1", want1252, "windows-1252"},
+		{"meta charset", append([]byte(`<meta charset="windows-1252"><p>`), cp1252...), "text/html", "<meta charset=\"windows-1252\"><p>" + want1252, "windows-1252"},
+		{"http-equiv meta", append([]byte(`<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">`), cp1252...), "", `<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">` + want1252, "windows-1252"},
+		{"undeclared legacy bytes", cp1252, "", want1252, "windows-1252"},
+		{"utf-8 label over legacy bytes", cp1252, "text/html; charset=utf-8", want1252, "windows-1252"},
+		{"latin-1 label over utf-8 bytes", []byte("caf\xc3\xa9 \xe2\x82\xac5"), "text/html; charset=iso-8859-1", "café €5", "utf-8"},
+		{"undeclared utf-8", []byte("caf\xc3\xa9"), "", "café", "utf-8"},
+		{"utf-8 bom", []byte("\xef\xbb\xbfcaf\xc3\xa9"), "text/html", "café", "utf-8"},
+		{"utf-16le bom", []byte("\xff\xfec\x00a\x00f\x00\xe9\x00"), "", "café", "utf-16le"},
+		{"utf-8 with a stray byte", []byte("caf\xc3\xa9 \xff"), "text/html; charset=utf-8", "café \uFFFD", "utf-8"},
+		{"ascii", []byte("plain"), "text/plain", "plain", "windows-1252"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, cs, err := Decode(c.body, c.contentType)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != c.want || cs != c.charset {
+				t.Errorf("Decode(%q, %q) = %q, %q; want %q, %q", c.body, c.contentType, got, cs, c.want, c.charset)
+			}
+		})
+	}
+	if _, _, err := Decode([]byte("GIF89a\x00\x01\x00\x00"), "text/html"); !errors.Is(err, ErrBinary) {
+		t.Errorf("Decode(binary) error = %v, want ErrBinary", err)
+	}
+}
+
+func TestPathWords(t *testing.T) {
+	cases := map[string]string{
+		"https://x.example/send/local-offer/":                          "send local offer",
+		"https://x.example/Local-Offer/earlyYears_support.aspx?id=3#a": "local offer early years support",
+		"https://x.example/kb5/x/localoffer/advice.page?id=Qx7":        "kb5 x localoffer advice",
+		"https://x.example/downloads/2024report.pdf":                   "downloads 2024 report",
+		"https://x.example/":                                           "",
+		"https://x.example/caf%C3%A9/SEND2":                            "café send2",
+	}
+	for in, want := range cases {
+		if got := strings.Join(PathWords(in), " "); got != want {
+			t.Errorf("PathWords(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestTitle(t *testing.T) {
+	cases := []struct{ name, html, want string }{
+		{"title element", "<title> Short  breaks </title><h1>Other</h1>", "Short breaks"},
+		{"og:title when no title", `<meta property="og:title" content="Family hubs"><h1>Other</h1>`, "Family hubs"},
+		{"h1 when nothing else", "<h1>Travel <em>help</em></h1><p>x</p>", "Travel help"},
+	}
+	for _, c := range cases {
+		d, err := HTML([]byte(c.html), "text/html", "https://x.example/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Title != c.want {
+			t.Errorf("%s: Title = %q, want %q", c.name, d.Title, c.want)
+		}
+	}
+}
+
+// TestSiteRepetition checks that repetition, not the page alone, removes
+// the fixture site's sidebar and footer, and only once enough pages are
+// learned.
+func TestSiteRepetition(t *testing.T) {
+	pages, _ := filepath.Glob(filepath.Join(fixtures, "site", "*.html"))
+	page, err := os.ReadFile(filepath.Join(fixtures, "site", "contact.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const chrome = "Jargon buster"
+	single, err := HTML(page, "text/html", "https://www.wealdshire.example/send/contact/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(single.MainText(), chrome) {
+		t.Fatalf("single-page extraction already drops %q; the test needs a block only repetition reveals", chrome)
+	}
+	s := NewSite()
+	for i, p := range pages {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Learn(b, "text/html", "https://www.wealdshire.example/"+filepath.Base(p))
+		d, err := s.Document(page, "text/html", "https://www.wealdshire.example/send/contact/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		learned := i + 1
+		has := strings.Contains(d.MainText(), chrome)
+		if learned < DefaultMinPages && !has {
+			t.Errorf("after %d pages the sidebar is already gone", learned)
+		}
+		if learned >= DefaultMinPages && has {
+			t.Errorf("after %d pages the sidebar is still there:\n%s", learned, d.MainText())
+		}
+		if !strings.Contains(d.MainText(), "Telephone 01632 960111") {
+			t.Errorf("after %d pages the page's own text is gone", learned)
+		}
+	}
+}
+
+func TestWord(t *testing.T) {
+	const docXML = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>
+<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Home to school travel</w:t></w:r></w:p>
+<w:p><w:r><w:t xml:space="preserve">Children with an </w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>EHC plan</w:t></w:r><w:r><w:t xml:space="preserve"> may qualify.</w:t></w:r></w:p>
+<w:p><w:pPr><w:pStyle w:val="Heading2"/></w:pPr><w:r><w:t>Options</w:t></w:r></w:p>
+<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>Bus pass</w:t></w:r></w:p>
+<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Age</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Distance</w:t></w:r></w:p></w:tc></w:tr>
+<w:tr><w:tc><w:p><w:r><w:t>Under 8</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>2 miles</w:t></w:r><w:r><w:tab/><w:t>or more</w:t></w:r></w:p></w:tc></w:tr></w:tbl>
+</w:body></w:document>`
+	const coreXML = `<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Travel Policy 2025</dc:title></cp:coreProperties>`
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, body := range map[string]string{"[Content_Types].xml": "<Types/>", "word/document.xml": docXML, "docProps/core.xml": coreXML} {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(body))
+	}
+	zw.Close()
+	d, err := Any(buf.Bytes(), "application/octet-stream", "https://x.example/docs/travel-policy.docx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `url: https://x.example/docs/travel-policy.docx
+kind: doc
+title: Travel Policy 2025
+path words: docs travel policy
+headings: Home to school travel / Options
+
+## h1 Home to school travel
+Children with an EHC plan may qualify.
+
+## h2 Options  [in: Home to school travel]
+- Bus pass
+Age | Distance
+Under 8 | 2 miles or more
+
+links:
+nav links:
+`
+	if got := dump(d); got != want {
+		t.Errorf("Word document:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestSniff(t *testing.T) {
+	cases := map[string]string{
+		"%PDF-1.4\n...":                  "pdf",
+		"\n\n%PDF-1.7":                   "pdf",
+		"PK\x03\x04rest":                 "zip",
+		"<!DOCTYPE html><html>":          "html",
+		"  <div class=a>text</div>":      "html",
+		"Just some words.\nAnother line": "text",
+		"\x00\x01\x02\x03binary":         "binary",
+	}
+	for in, want := range cases {
+		if got := sniff([]byte(in)); got != want {
+			t.Errorf("sniff(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
