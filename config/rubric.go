@@ -106,6 +106,10 @@ type Signals struct {
 	Headings []string `yaml:"headings"`
 	// Not are contexts that mean the passage is about something else.
 	Not []string `yaml:"not"`
+	// Core are groups of alternatives that must all be present for a page
+	// to count as evidence at all: the words without which a passage is
+	// about something else ("custody" for support on release from custody).
+	Core [][]string `yaml:"core"`
 	// Requires are groups of alternatives; every group must be present in a
 	// passage (or its page) for the criterion to count as met, not partial.
 	Requires [][]string `yaml:"requires"`
@@ -245,13 +249,15 @@ func (r *Rubric) Validate() error {
 						add(c.Line, "criterion %q: not: %v", c.ID, err)
 					}
 				}
-				for _, g := range c.Signals.Requires {
-					if len(g) == 0 {
-						add(c.Line, "criterion %q: an empty requires group", c.ID)
-					}
-					for _, p := range g {
-						if err := CheckPhrase(p); err != nil {
-							add(c.Line, "criterion %q: requires: %v", c.ID, err)
+				for key, groups := range map[string][][]string{"core": c.Signals.Core, "requires": c.Signals.Requires} {
+					for _, g := range groups {
+						if len(g) == 0 {
+							add(c.Line, "criterion %q: an empty %s group", c.ID, key)
+						}
+						for _, p := range g {
+							if err := CheckPhrase(p); err != nil {
+								add(c.Line, "criterion %q: %s: %v", c.ID, key, err)
+							}
 						}
 					}
 				}

@@ -24,6 +24,9 @@ type Candidate struct {
 	// Score is the page's relevance to the criterion; the rubric's
 	// thresholds turn it into a status.
 	Score float64
+	// CoreMet is true when every core group was found: without it the
+	// page is no evidence, whatever its score.
+	CoreMet bool
 	// RequiresMet is true when every requires group was found.
 	RequiresMet bool
 	// Missing names the requires groups that were not found.
@@ -61,12 +64,15 @@ func Confidence(score, met float64) float64 {
 }
 
 // StatusOf applies a criterion's thresholds to one candidate: met needs the
-// met score and every requires group, partial the partial score.
+// met score and every requires group, partial the partial score; both need
+// every core group.
 func StatusOf(c Candidate, partial, met float64) Status {
 	if c.Status != "" {
 		return c.Status
 	}
 	switch {
+	case !c.CoreMet:
+		return Absent
 	case c.Score >= met && c.RequiresMet:
 		return Met
 	case c.Score >= partial:

@@ -59,6 +59,7 @@ type critModel struct {
 	subsection string
 	terms      []weighted
 	not        []int
+	core       [][]int
 	requires   [][]int
 	structural string
 }
@@ -111,16 +112,21 @@ func NewMatcher(r *config.Rubric) (*Matcher, error) {
 				}
 				cm.not = append(cm.not, p)
 			}
-			for _, g := range c.Signals.Requires {
-				var ids []int
-				for _, s := range g {
-					p, err := m.compile(s)
-					if err != nil {
-						return nil, fmt.Errorf("criterion %s: %w", c.ID, err)
+			for _, spec := range []struct {
+				groups [][]string
+				dst    *[][]int
+			}{{c.Signals.Core, &cm.core}, {c.Signals.Requires, &cm.requires}} {
+				for _, g := range spec.groups {
+					var ids []int
+					for _, s := range g {
+						p, err := m.compile(s)
+						if err != nil {
+							return nil, fmt.Errorf("criterion %s: %w", c.ID, err)
+						}
+						ids = append(ids, p)
 					}
-					ids = append(ids, p)
+					*spec.dst = append(*spec.dst, ids)
 				}
-				cm.requires = append(cm.requires, ids)
 			}
 			m.criteria = append(m.criteria, cm)
 		}
@@ -357,6 +363,9 @@ type Match struct {
 	Terms []string
 	// Signals say in words what fired and where.
 	Signals []string
+	// CoreMet is true when every core group of the criterion is found in
+	// the passages about it: without it the page is no evidence at all.
+	CoreMet bool
 	// RequiresMet is true when every requires group of the criterion is
 	// found in the passages about it (always true with no groups).
 	RequiresMet bool
@@ -502,11 +511,9 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 	ps := &p.passages[best.i]
 	mt := Match{URL: p.URL, Title: p.Title, Criterion: c.id, Score: total, Heading: ps.heading, Negative: best.negs}
 
-	// Requires groups are looked for in every passage that is about the
-	// criterion (at least half as relevant as the best one).
-	mt.RequiresMet = true
-	for _, g := range c.requires {
-		found := false
+	// Core and requires groups are looked for in every passage that is
+	// about the criterion (at least half as relevant as the best one).
+	found := func(g []int) bool {
 		for _, s := range scores {
 			if s.score < best.score/2 {
 				break
@@ -514,15 +521,21 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 			q := &p.passages[s.i]
 			for _, ph := range g {
 				if len(q.body[ph]) > 0 || len(q.head[ph]) > 0 || len(p.title[ph]) > 0 {
-					found = true
-					break
+					return true
 				}
 			}
-			if found {
-				break
-			}
 		}
-		if !found {
+		return false
+	}
+	mt.CoreMet, mt.RequiresMet = true, true
+	for _, g := range c.core {
+		if !found(g) {
+			mt.CoreMet = false
+			mt.Missing = append(mt.Missing, m.phrases[g[0]].text)
+		}
+	}
+	for _, g := range c.requires {
+		if !found(g) {
 			mt.RequiresMet = false
 			mt.Missing = append(mt.Missing, m.phrases[g[0]].text)
 		}

@@ -168,7 +168,7 @@ func Assess(ctx context.Context, db *store.DB, cfg *config.Config, r *config.Rub
 		cands = append(cands, evidence.Candidate{
 			Criterion: mt.Criterion, URL: mt.URL, Title: mt.Title, Heading: mt.Heading,
 			Snippet: mt.Snippet, Terms: mt.Terms, Signals: mt.Signals, Score: mt.Score,
-			RequiresMet: mt.RequiresMet, Missing: mt.Missing,
+			CoreMet: mt.CoreMet, RequiresMet: mt.RequiresMet, Missing: mt.Missing,
 			SnapshotID: p.snap.ID, SHA256: p.snap.SHA256,
 		})
 	}
@@ -531,7 +531,7 @@ func signposting(criterion string, a config.Authority, pages []*page, g *linkGra
 		}
 		return evidence.Candidate{
 			Criterion: criterion, URL: p.url, Title: p.doc.Title, Snippet: snippet, Signals: sig,
-			Score: score, Status: st, RequiresMet: true, SnapshotID: p.snap.ID, SHA256: p.snap.SHA256,
+			Score: score, Status: st, CoreMet: true, RequiresMet: true, SnapshotID: p.snap.ID, SHA256: p.snap.SHA256,
 		}
 	}
 	var out []evidence.Candidate
