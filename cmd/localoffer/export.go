@@ -20,6 +20,7 @@ func init() {
 	register(func(g *globals) *cobra.Command {
 		var slugs []string
 		var format, out string
+		var all bool
 		cmd := &cobra.Command{
 			Use:   "export",
 			Short: "Write assessments as JSON files or CSV tables",
@@ -31,7 +32,11 @@ func init() {
   --format csv    scores.csv (authorities by sub-sections, the final score
                   where reviewers fixed one, else the suggestion),
                   subsections.csv (one row per authority and sub-section) and
-                  evidence.csv (one row per evidence item), for spreadsheets`,
+                  evidence.csv (one row per evidence item), for spreadsheets
+  --format bundle one evidence bundle per authority (--la SLUG or --all),
+                  <slug>-<date>.zip: a scorecard, the JSON assessment, the
+                  evidence as CSV and the cited pages as a WARC/WACZ archive,
+                  with SHA-256 hashes and a README on how to check them`,
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
 				if out == "" {
@@ -39,8 +44,12 @@ func init() {
 				}
 				switch format {
 				case "json", "csv":
+				case "bundle":
+					if all == (len(slugs) > 0) {
+						return usagef("--format bundle needs either --la SLUG (repeatable) or --all")
+					}
 				default:
-					return usagef("--format must be json or csv, not %q", format)
+					return usagef("--format must be json, csv or bundle, not %q", format)
 				}
 				cfg, err := g.loadConfig()
 				if err != nil {
@@ -59,6 +68,9 @@ func init() {
 					return err
 				}
 				defer db.Close()
+				if format == "bundle" {
+					return exportBundles(g, db, r, las, len(slugs) > 0, out)
+				}
 				var as []evidence.Assessment
 				for _, a := range las {
 					as1, err := pipeline.LoadAssessment(db, r, a)
@@ -93,7 +105,8 @@ func init() {
 			},
 		}
 		cmd.Flags().StringArrayVar(&slugs, "la", nil, "authority slug to export (repeatable; default: every assessed authority)")
-		cmd.Flags().StringVar(&format, "format", "json", "json or csv")
+		cmd.Flags().StringVar(&format, "format", "json", "json, csv or bundle")
+		cmd.Flags().BoolVar(&all, "all", false, "with --format bundle: a bundle for every authority in the list")
 		cmd.Flags().StringVar(&out, "out", "", "directory to write into")
 		return cmd
 	})
