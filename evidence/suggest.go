@@ -47,10 +47,21 @@ type SuggestOptions struct {
 	Now           time.Time
 	// MaxItems caps the evidence list of one sub-section (default 15).
 	MaxItems int
+	// PerCriterion caps how many pages are suggested for one criterion
+	// (default 3): reviewers need the best few, not every page that
+	// mentions the subject.
+	PerCriterion int
+	// Relative drops a criterion's pages that score below this share of its
+	// best page (default 0.5), and pages of a weaker status than the best.
+	Relative float64
 }
 
-// DefaultMaxItems is the default length of a sub-section's evidence list.
-const DefaultMaxItems = 15
+// Defaults of SuggestOptions.
+const (
+	DefaultMaxItems     = 15
+	DefaultPerCriterion = 3
+	DefaultRelative     = 0.5
+)
 
 // Confidence maps a relevance score to [0, 1): a score equal to the met
 // threshold gives 0.75, half of it 0.5, so confidences read alike across
@@ -114,6 +125,12 @@ func Suggest(r *config.Rubric, cands []Candidate, o SuggestOptions) ([]Suggestio
 	if o.MaxItems <= 0 {
 		o.MaxItems = DefaultMaxItems
 	}
+	if o.PerCriterion <= 0 {
+		o.PerCriterion = DefaultPerCriterion
+	}
+	if o.Relative <= 0 {
+		o.Relative = DefaultRelative
+	}
 	if o.Now.IsZero() {
 		o.Now = time.Now().UTC()
 	}
@@ -160,7 +177,10 @@ func Suggest(r *config.Rubric, cands []Candidate, o SuggestOptions) ([]Suggestio
 			}
 			sug.Criteria = append(sug.Criteria, res)
 			statuses = append(statuses, res.Status)
-			for _, k := range ks {
+			for i, k := range ks {
+				if i >= o.PerCriterion || k.status != ks[0].status || k.rel < o.Relative*ks[0].rel {
+					break
+				}
 				p := pages[k.URL]
 				if p == nil {
 					p = &pageItem{url: k.URL}

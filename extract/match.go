@@ -379,7 +379,7 @@ type Match struct {
 // context that means something else keeps little of its score; a passage
 // that only mentions one in its text keeps most of it.
 const (
-	negTitleFactor = 0.15
+	negTitleFactor = 0.05
 	negBodyFactor  = 0.6
 	// secondShare is how much of the second-best passage adds to a page's
 	// score: a page that speaks to a criterion in two places is stronger

@@ -465,18 +465,22 @@ func signposting(criterion string, a config.Authority, pages []*page, g *linkGra
 		if p == nil {
 			continue
 		}
+		inside := entryDir != "/" && strings.HasPrefix(k, entryDir)
 		for _, l := range links {
 			if l.to != entry {
 				continue
 			}
 			if l.nav {
-				navLinked = true
+				// The Local Offer's own menu linking to its home page says
+				// nothing about finding it from the council site.
+				if !inside {
+					navLinked = true
+				}
 				continue
 			}
 			if isAtoZ(p) {
 				azLinked = true
 			}
-			inside := entryDir != "/" && strings.HasPrefix(k, entryDir)
 			if k == home || isAtoZ(p) || !inside && namesLocalOffer(l.text) {
 				c, ok := dist[k]
 				if !ok {
@@ -553,11 +557,7 @@ func signposting(criterion string, a config.Authority, pages []*page, g *linkGra
 		if l.p.key == home {
 			continue
 		}
-		st := evidence.PartMet
-		if isAtoZ(l.p) && status == evidence.Met {
-			st = evidence.Met
-		}
-		out = append(out, cand(l.p, met*(1.0-0.02*float64(min(i, 20))), st, fmt.Sprintf("links to the Local Offer as %q", l.text)))
+		out = append(out, cand(l.p, met*(1.0-0.02*float64(min(i, 20))), status, fmt.Sprintf("links to the Local Offer as %q", l.text)))
 	}
 	return out
 }
