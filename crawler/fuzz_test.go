@@ -54,6 +54,8 @@ func FuzzNormalizeURL(f *testing.F) {
 		"//no-scheme.test/x",
 		"http://user:pass@x.test:0/",
 		"http://x.test/%2e%2e/%2E/a",
+		"http://Caf\u00e9.Test/",
+		"http://\xff0",
 	} {
 		f.Add(s)
 	}

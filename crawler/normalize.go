@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // sessionParams are query parameters that carry a session rather than
@@ -74,10 +77,22 @@ func normalize(u *url.URL) (string, error) {
 		}
 		return "", fmt.Errorf("normalize %q: scheme %q is not http or https", u.String(), scheme)
 	}
-	host := strings.ToLower(u.Hostname())
-	host = strings.TrimSuffix(host, ".")
+	host := u.Hostname()
+	if !utf8.ValidString(host) {
+		return "", fmt.Errorf("normalize %q: host is not valid UTF-8", u.String())
+	}
+	host = strings.TrimRight(strings.ToLower(host), ".")
 	if host == "" {
 		return "", fmt.Errorf("normalize %q: no host", u.String())
+	}
+	if !isASCII(host) {
+		// An internationalised name has one key: its punycode form,
+		// which is also what goes on the wire.
+		a, err := idna.Lookup.ToASCII(host)
+		if err != nil || a == "" || !isASCII(a) {
+			return "", fmt.Errorf("normalize %q: host is not a valid name", u.String())
+		}
+		host = a
 	}
 	port := u.Port()
 	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
@@ -173,6 +188,15 @@ func normalizeQuery(q string) string {
 		return vi < vj
 	})
 	return strings.Join(kept, "&")
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func isUnreserved(c byte) bool {

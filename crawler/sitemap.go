@@ -14,6 +14,12 @@ import (
 // the sitemaps protocol caps a file at 50 MB.
 const maxSitemapBytes = 50 << 20
 
+// maxSitemapURLs is the most URLs taken from one sitemap file, the
+// sitemaps protocol's own limit. A file listing more (a generated million)
+// would otherwise hold every URL, its link record and its crawl log entry
+// in memory at once.
+const maxSitemapURLs = 50000
+
 // maxSitemaps bounds how many sitemap files one crawl reads, so that a
 // sitemap index cannot become a trap of its own.
 const maxSitemaps = 200
@@ -37,6 +43,9 @@ func parseSitemap(data []byte) (pages, sitemaps []string, err error) {
 		for _, l := range strings.Split(string(trim), "\n") {
 			if l = strings.TrimSpace(l); strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
 				pages = append(pages, l)
+				if len(pages) >= maxSitemapURLs {
+					break
+				}
 			}
 		}
 		return pages, nil, nil
@@ -81,6 +90,9 @@ func parseSitemap(data []byte) (pages, sitemaps []string, err error) {
 					sitemaps = append(sitemaps, u)
 				} else {
 					pages = append(pages, u)
+				}
+				if len(pages)+len(sitemaps) >= maxSitemapURLs {
+					return pages, sitemaps, nil
 				}
 			}
 		}
