@@ -103,16 +103,25 @@ func load(db *store.DB, crawlID string) (*side, error) {
 		}
 		switch {
 		case sn.Status >= 300 && sn.Status < 400 && !sn.NotModified:
-			if loc := sn.Header.Get("Location"); loc != "" {
-				if u, err := url.Parse(sn.URL); err == nil {
-					if l, err := u.Parse(loc); err == nil {
-						s.redirects[sn.URL] = l.String()
+			to := sn.FinalURL
+			if to == "" || to == sn.URL {
+				to = ""
+				if loc := sn.Header.Get("Location"); loc != "" {
+					if u, err := url.Parse(sn.URL); err == nil {
+						if l, err := u.Parse(loc); err == nil {
+							to = l.String()
+						}
 					}
 				}
 			}
+			if to != "" {
+				s.redirects[sn.URL] = to
+			}
 		case sn.Status == http.StatusOK || sn.NotModified:
-			if sn.Kind == "other" {
-				return nil
+			switch sn.Kind {
+			case "html", "pdf", "doc":
+			default:
+				return nil // robots.txt, sitemaps, images and other files
 			}
 			if final != sn.URL {
 				s.redirects[sn.URL] = final
@@ -213,6 +222,13 @@ func Compare(db *store.DB, fromID, toID string, o Options) (*Report, error) {
 			continue
 		}
 		if to, ok := b.redirects[u]; ok && to != u && a.redirects[u] != to {
+			for hops := 0; hops < 10; hops++ { // follow a chain to its end
+				next, ok := b.redirects[to]
+				if !ok || next == to {
+					break
+				}
+				to = next
+			}
 			p := Page{Kind: Moved, URL: u, NewURL: to, Title: title(old), OldSnapshot: old.snap.ID}
 			if cur, ok := b.content[to]; ok {
 				p.NewSnapshot = cur.snap.ID

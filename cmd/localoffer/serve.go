@@ -19,6 +19,7 @@ type serveOptions struct {
 	tlsCert       string
 	tlsKey        string
 	secureCookies bool
+	schedule      string
 }
 
 func init() {
@@ -63,6 +64,7 @@ the origin they were served from.`,
 		f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
 		f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 		f.BoolVar(&o.secureCookies, "secure-cookies", false, "mark cookies Secure (set this behind a TLS-terminating proxy)")
+		f.StringVar(&o.schedule, "schedule", "", "also crawl and assess every authority on this cron `SPEC` (e.g. \"0 3 * * 1\", 03:00 on Mondays; default: the config file's schedule)")
 		return cmd
 	})
 }
@@ -91,10 +93,18 @@ func runServe(ctx context.Context, g *globals, o serveOptions) error {
 	if len(users) == 0 {
 		fmt.Fprintln(g.stderr, "No users yet: create one with 'localoffer user add NAME --role admin' (in another terminal, after stopping serve).")
 	}
+	sched, err := startSchedule(ctx, g, db, cfg, rub, o.schedule)
+	if err != nil {
+		return err
+	}
+	if sched != nil {
+		defer sched.Wait() // before the store closes
+	}
 	srv, err := review.NewServer(review.Config{
 		DB: db, Rubric: rub, Authorities: cfg, Log: g.log,
 		SecureCookies: o.secureCookies || o.tlsCert != "",
 		Extract:       extract.Any,
+		DashboardInfo: dashboardInfo(db, sched),
 	})
 	if err != nil {
 		return err
