@@ -444,7 +444,7 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 	// Page-level negatives: the title or URL names another context.
 	var pageNegs []string
 	for _, ng := range append(m.global[:len(m.global):len(m.global)], c.not...) {
-		if len(p.title[ng]) > 0 || len(p.url[ng]) > 0 {
+		if m.negative(p.title, ng, c) || m.negative(p.url, ng, c) {
 			pageNegs = append(pageNegs, fmt.Sprintf("%q in the page title or address", m.phrases[ng].text))
 		}
 	}
@@ -483,16 +483,16 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 			negs = pageNegs
 		}
 		for _, ng := range m.global {
-			if len(ps.head[ng]) > 0 {
+			if m.negative(ps.head, ng, c) {
 				factor = min(factor, negTitleFactor)
 				negs = append(negs, fmt.Sprintf("%q in the heading", m.phrases[ng].text))
 			}
 		}
 		for _, ng := range c.not {
-			if len(ps.head[ng]) > 0 {
+			if m.negative(ps.head, ng, c) {
 				factor = min(factor, negTitleFactor)
 				negs = append(negs, fmt.Sprintf("%q in the heading", m.phrases[ng].text))
-			} else if len(ps.body[ng]) > 0 && factor > negBodyFactor {
+			} else if m.negative(ps.body, ng, c) && factor > negBodyFactor {
 				factor = negBodyFactor
 				negs = append(negs, fmt.Sprintf("%q in the text", m.phrases[ng].text))
 			}
@@ -543,6 +543,34 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 	mt.Signals = m.explain(p, ps, best)
 	mt.Snippet, mt.Terms = m.snippet(ps, c)
 	return mt, true
+}
+
+// negative reports whether negative phrase ng occurs in field f outside
+// every occurrence of c's own phrases: "care needs assessment" inside
+// "education, health and care needs assessment" is not the adult social
+// care sense.
+func (m *Matcher) negative(f fieldHits, ng int, c *critModel) bool {
+	for _, n := range f[ng] {
+		covered := false
+		for _, t := range c.terms {
+			if t.phrase == ng {
+				continue
+			}
+			for _, sp := range f[t.phrase] {
+				if sp.from <= n.from && n.to <= sp.to && sp.to-sp.from > n.to-n.from {
+					covered = true
+					break
+				}
+			}
+			if covered {
+				break
+			}
+		}
+		if !covered {
+			return true
+		}
+	}
+	return false
 }
 
 // explain lists the phrases that contributed most, with where they fired.
