@@ -3,6 +3,7 @@ package crawler
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"sort"
 	"strings"
@@ -99,6 +100,9 @@ func normalize(u *url.URL) (string, error) {
 		port = ""
 	}
 	if strings.Contains(host, ":") { // IPv6 literal
+		if a, err := netip.ParseAddr(host); err != nil || a.Zone() != "" {
+			return "", fmt.Errorf("normalize %q: invalid IPv6 address", u.String())
+		}
 		host = "[" + host + "]"
 	}
 	if port != "" {
