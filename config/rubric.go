@@ -38,8 +38,8 @@ type Thresholds struct {
 
 // Default thresholds, used when the rubric file sets none.
 const (
-	DefaultPartialThreshold = 1.5
-	DefaultMetThreshold     = 3.5
+	DefaultPartialThreshold = 2
+	DefaultMetThreshold     = 4
 )
 
 // Structural signals: criteria judged from the site's link structure
