@@ -1,0 +1,370 @@
+package extract
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/localoffer/localoffer/config"
+)
+
+func TestTokenize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"Top-up funding", []string{"top", "up", "fund"}},
+		{"the first £6,000 of support", []string{"the", "first", "6000", "of", "support"}},
+		{"a child's needs", []string{"a", "child", "need"}},
+		{"parents’ views", []string{"parent", "view"}},
+		{"Reviews were reviewed, reviewing", []string{"review", "were", "review", "review"}},
+		{"Planning, planned, plans", []string{"plan", "plan", "plan"}},
+		{"assess, assessed, assessing", []string{"assess", "assess", "assess"}},
+		{"Version 2.5 (EHC)", []string{"version", "2.5", "ehc"}},
+		{"Crèche für Kinder", []string{"crèche", "für", "kinder"}},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, tok := range tokenize(tt.in) {
+			got = append(got, tok.norm)
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("tokenize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTokenizeOffsets(t *testing.T) {
+	text := "Ask for an “EHC needs assessment” today."
+	for _, tok := range tokenize(text) {
+		if got := stem(strings.ToLower(text[tok.start:tok.end])); got != tok.norm {
+			t.Errorf("token %q at [%d:%d] reads %q", tok.norm, tok.start, tok.end, got)
+		}
+	}
+}
+
+func TestIDF(t *testing.T) {
+	if got := idf(1, 100); got != 1 {
+		t.Errorf("idf(1, 100) = %v, want 1", got)
+	}
+	if got := idf(100, 100); got != 0.3 {
+		t.Errorf("idf(100, 100) = %v, want 0.3", got)
+	}
+	if a, b := idf(5, 100), idf(50, 100); a <= b {
+		t.Errorf("idf(5) = %v is not above idf(50) = %v", a, b)
+	}
+}
+
+// testRubric builds a one-criterion rubric around the given signals YAML
+// (indented for the signals mapping).
+func testRubric(t *testing.T, signals string) *config.Rubric {
+	t.Helper()
+	y := `version: "t"
+sections:
+  - id: s
+    title: S
+    subsections:
+      - id: s.sub
+        title: Sub
+        criteria:
+          - id: s.sub.c
+            text: a criterion
+            signals:
+` + signals
+	r, err := config.ParseRubric("test.yaml", []byte(y))
+	if err != nil {
+		t.Fatalf("rubric: %v", err)
+	}
+	return r
+}
+
+// score matches docs against r and returns the matches by URL.
+func score(t *testing.T, r *config.Rubric, docs ...*Document) map[string]Match {
+	t.Helper()
+	m, err := NewMatcher(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sc []*Scanned
+	for _, d := range docs {
+		sc = append(sc, m.Scan(d))
+	}
+	out := map[string]Match{}
+	for _, mt := range m.Score(sc) {
+		out[mt.URL] = mt
+	}
+	return out
+}
+
+func doc(url, title string, sections ...Section) *Document {
+	return &Document{URL: url, Title: title, Kind: "html", Sections: sections, PathWords: PathWords(url)}
+}
+
+func sec(heading, text string) Section { return Section{Heading: heading, Level: 2, Text: text} }
+
+// filler makes the corpus big enough for document frequencies to mean
+// something, with passages that match nothing.
+func filler(n int) []*Document {
+	var out []*Document
+	for i := range n {
+		out = append(out, doc("http://x/f"+string(rune('a'+i)), "Bins", sec("", "Collections are on Tuesdays. Put the bin out by seven in the morning.")))
+	}
+	return out
+}
+
+func TestSignalKinds(t *testing.T) {
+	r := testRubric(t, `              phrases: ["top-up funding: 3", "element 3: 2", "eligib*: 1", "request ~ assessment: 2"]
+              headings: ["funding: 2"]
+`)
+	tests := []struct {
+		name    string
+		d       *Document
+		matched bool
+		signal  string
+	}{
+		{"phrase", doc("http://x/a", "A", sec("", "Schools can ask for top-up funding for a pupil.")), true, `"top-up funding"`},
+		{"phrase across punctuation and case", doc("http://x/b", "B", sec("", "TOP UP Funding is paid termly.")), true, `"top-up funding"`},
+		{"words apart are no phrase", doc("http://x/c", "C", sec("", "Top marks. Up next: funding for roads.")), false, ""},
+		{"prefix", doc("http://x/d", "D", sec("", "Check whether your child is eligible.")), true, `"eligib*"`},
+		{"prefix other ending", doc("http://x/e", "E", sec("", "The eligibility rules are simple.")), true, `"eligib*"`},
+		{"proximity", doc("http://x/f", "F", sec("", "You can request that we carry out an assessment.")), true, `"request ~ assessment"`},
+		{"proximity too far", doc("http://x/g", "G", sec("", "You can request a leaflet from reception at the town hall on any weekday morning or afternoon between nine and five, and separately we may arrange an assessment.")), false, ""},
+		{"heading word in title", doc("http://x/h", "Funding", sec("", "Nothing else here.")), true, `"funding" in title`},
+		{"heading word in text does not count", doc("http://x/i", "I", sec("", "Funding is available.")), false, ""},
+		{"number with comma", doc("http://x/j", "J", sec("", "Element 3 is paid above the first £6,000.")), true, `"element 3"`},
+	}
+	var docs []*Document
+	for _, tt := range tests {
+		docs = append(docs, tt.d)
+	}
+	got := score(t, r, append(docs, filler(10)...)...)
+	for _, tt := range tests {
+		mt, ok := got[tt.d.URL]
+		if ok != tt.matched {
+			t.Errorf("%s: matched = %v, want %v (%+v)", tt.name, ok, tt.matched, mt)
+			continue
+		}
+		if ok && !strings.Contains(strings.Join(mt.Signals, "\n"), tt.signal) {
+			t.Errorf("%s: signals %q do not mention %s", tt.name, mt.Signals, tt.signal)
+		}
+	}
+}
+
+func TestWeightsAndSaturation(t *testing.T) {
+	r := testRubric(t, `              phrases: ["portage: 4", "play: 1"]
+`)
+	once := doc("http://x/once", "A", sec("", "Portage visits families at home."))
+	twice := doc("http://x/twice", "B", sec("", "Portage visits families at home. Portage lends toys."))
+	many := doc("http://x/many", "C", sec("", strings.Repeat("Portage visits families at home. ", 8)))
+	weak := doc("http://x/weak", "D", sec("", "Children play at home with families."))
+	got := score(t, r, append([]*Document{once, twice, many, weak}, filler(10)...)...)
+	s1, s2, s8, sw := got[once.URL].Score, got[twice.URL].Score, got[many.URL].Score, got[weak.URL].Score
+	if !(s2 > s1) {
+		t.Errorf("two occurrences %.3f should beat one %.3f", s2, s1)
+	}
+	if s8 >= 4*s1 {
+		t.Errorf("eight occurrences %.3f should saturate, not grow linearly from %.3f", s8, s1)
+	}
+	if !(s1 > 2*sw) {
+		t.Errorf("a weight-4 phrase %.3f should outscore a weight-1 word %.3f by far", s1, sw)
+	}
+}
+
+func TestLengthNormalisation(t *testing.T) {
+	r := testRubric(t, `              phrases: ["resettlement: 4"]
+`)
+	short := doc("http://x/short", "A", sec("", "Resettlement planning starts before release."))
+	long := doc("http://x/long", "B", sec("", "Resettlement planning starts before release. "+strings.Repeat("The council publishes many other things about parks and roads. ", 40)))
+	got := score(t, r, append([]*Document{short, long}, filler(10)...)...)
+	if !(got[short.URL].Score > got[long.URL].Score) {
+		t.Errorf("short passage %.3f should outscore the same match in a long one %.3f", got[short.URL].Score, got[long.URL].Score)
+	}
+}
+
+func TestNegativeContexts(t *testing.T) {
+	r := testRubric(t, `              phrases: ["assessment: 2", "needs assessment: 3", "education, health and care needs assessment: 4"]
+              not: ["care needs assessment", "appeal*"]
+`)
+	good := doc("http://x/ehc", "EHC", sec("", "Ask for a needs assessment for your child. The needs assessment takes 20 weeks."))
+	titled := doc("http://x/adults", "Adult care needs assessment", sec("", "Ask for a needs assessment for your relative. The needs assessment takes 20 weeks."))
+	headed := doc("http://x/h", "Help", sec("Appeals", "Ask for a needs assessment for your child. The needs assessment takes 20 weeks."))
+	inText := doc("http://x/t", "T", sec("", "Ask for a needs assessment for your child. The needs assessment takes 20 weeks. You may appeal."))
+	inside := doc("http://x/inside", "I", sec("", "Ask for an education, health and care needs assessment for your child."))
+	got := score(t, r, append([]*Document{good, titled, headed, inText, inside}, filler(10)...)...)
+	g := got[good.URL].Score
+	if s := got[titled.URL].Score; s > g*0.1 {
+		t.Errorf("negative in title: %.3f, want at most a tenth of %.3f", s, g)
+	}
+	if s := got[headed.URL].Score; s > g*0.1 {
+		t.Errorf("negative in heading: %.3f, want at most a tenth of %.3f", s, g)
+	}
+	if s := got[inText.URL].Score; s >= g || s < g*0.3 {
+		t.Errorf("negative in text: %.3f, want weakened but not sunk from %.3f", s, g)
+	}
+	if mt := got[inside.URL]; len(mt.Negative) > 0 {
+		t.Errorf("a negative inside the criterion's own phrase fired: %q", mt.Negative)
+	}
+	if !strings.Contains(strings.Join(got[titled.URL].Signals, "\n"), "not:") {
+		t.Errorf("signals %q do not say a negative context fired", got[titled.URL].Signals)
+	}
+}
+
+func TestRubricNegativesCountInTitlesOnly(t *testing.T) {
+	y := `version: "t"
+not: ["adult social care"]
+sections:
+  - id: s
+    title: S
+    subsections:
+      - id: s.sub
+        title: Sub
+        criteria:
+          - id: s.sub.c
+            text: a criterion
+            signals:
+              phrases: ["transition: 3"]
+`
+	r, err := config.ParseRubric("t.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := doc("http://x/body", "Growing up", sec("", "Transition planning includes moving to adult social care at 18."))
+	title := doc("http://x/title", "Adult social care", sec("", "Transition planning includes moving to adult social care at 18."))
+	got := score(t, r, append([]*Document{body, title}, filler(10)...)...)
+	if len(got[body.URL].Negative) != 0 {
+		t.Errorf("a rubric-wide negative in body text fired: %q", got[body.URL].Negative)
+	}
+	if got[title.URL].Score > got[body.URL].Score*0.1 {
+		t.Errorf("a rubric-wide negative in the title did not sink the page: %.3f vs %.3f", got[title.URL].Score, got[body.URL].Score)
+	}
+}
+
+func TestCoreAndRequires(t *testing.T) {
+	r := testRubric(t, `              phrases: ["custody: 4", "release: 2", "youth justice: 2", "education: 1"]
+              core: [[custody, detention]]
+              requires: [[release, released], [education, training]]
+`)
+	full := doc("http://x/full", "A", sec("Leaving custody", "Before release from custody we plan education or training."))
+	part := doc("http://x/part", "B", sec("", "Young people in custody keep their plan."))
+	noCore := doc("http://x/nocore", "C", sec("", "The youth justice service helps with education after release."))
+	split := doc("http://x/split", "D", sec("In custody", "Young people in custody keep their plan and their custody officer visits."), sec("After release", "On release from custody, education starts in the first week."))
+	got := score(t, r, append([]*Document{full, part, noCore, split}, filler(10)...)...)
+	tests := []struct {
+		d             *Document
+		core, require bool
+		missing       string
+	}{
+		{full, true, true, ""},
+		{part, true, false, "release"},
+		{noCore, false, true, "custody"},
+		{split, true, true, ""},
+	}
+	for _, tt := range tests {
+		mt := got[tt.d.URL]
+		if mt.CoreMet != tt.core || mt.RequiresMet != tt.require {
+			t.Errorf("%s: core %v requires %v, want %v %v (missing %q)", tt.d.URL, mt.CoreMet, mt.RequiresMet, tt.core, tt.require, mt.Missing)
+		}
+		if tt.missing != "" && !strings.Contains(strings.Join(mt.Missing, ","), tt.missing) {
+			t.Errorf("%s: missing %q, want it to name %q", tt.d.URL, mt.Missing, tt.missing)
+		}
+	}
+}
+
+func TestFieldsAndAnchors(t *testing.T) {
+	r := testRubric(t, `              phrases: ["short breaks: 3"]
+`)
+	plain := doc("http://x/plain", "Leisure", sec("", "We run short breaks for disabled children."))
+	titled := doc("http://x/short-breaks", "Short breaks", sec("", "We run short breaks for disabled children."))
+	anchored := doc("http://x/plain2", "Leisure", sec("", "We run short breaks for disabled children."))
+	anchored.Anchors = []string{"Short breaks for disabled children"}
+	got := score(t, r, append([]*Document{plain, titled, anchored}, filler(10)...)...)
+	if !(got[titled.URL].Score > got[plain.URL].Score) {
+		t.Errorf("title and URL words should add: %.3f vs %.3f", got[titled.URL].Score, got[plain.URL].Score)
+	}
+	if !(got[anchored.URL].Score > got[plain.URL].Score) {
+		t.Errorf("anchor text should add: %.3f vs %.3f", got[anchored.URL].Score, got[plain.URL].Score)
+	}
+}
+
+func TestSnippetAndTerms(t *testing.T) {
+	r := testRubric(t, `              phrases: ["helpline: 3", "drop-in: 3"]
+`)
+	text := strings.Repeat("The council runs many services across the borough for residents. ", 10) +
+		"Call the Local Offer helpline on weekdays, or come to a drop-in at the library. " +
+		strings.Repeat("Parking is free on Sundays in the town centre car parks. ", 10)
+	d := doc("http://x/contact", "Contact", sec("Contact", text))
+	mt := score(t, r, append([]*Document{d}, filler(10)...)...)[d.URL]
+	if !strings.Contains(mt.Snippet, "helpline") || !strings.Contains(mt.Snippet, "drop-in") {
+		t.Errorf("snippet %q misses the matches", mt.Snippet)
+	}
+	if len(mt.Snippet) > 400 {
+		t.Errorf("snippet is %d bytes, want it trimmed", len(mt.Snippet))
+	}
+	if !strings.HasPrefix(mt.Snippet, "…") {
+		t.Errorf("snippet %q does not show it was cut", mt.Snippet)
+	}
+	if !reflect.DeepEqual(mt.Terms, []string{"helpline", "drop-in"}) {
+		t.Errorf("terms = %q, want helpline and drop-in as written", mt.Terms)
+	}
+	if mt.Heading != "Contact" {
+		t.Errorf("heading = %q", mt.Heading)
+	}
+}
+
+func TestBestSectionOfLongPage(t *testing.T) {
+	r := testRubric(t, `              phrases: ["personal care: 3", "assistive technology: 3"]
+`)
+	d := doc("http://x/guide", "Guide",
+		sec("Introduction", "This guide explains the Local Offer."),
+		sec("Support at college", "Colleges provide personal care and assistive technology."),
+		sec("Travel", "Travel assistance is available."))
+	mt := score(t, r, append([]*Document{d}, filler(10)...)...)[d.URL]
+	if mt.Heading != "Support at college" {
+		t.Errorf("best passage = %q, want the college section", mt.Heading)
+	}
+}
+
+func TestStructuralCriteriaAreNotTextMatched(t *testing.T) {
+	y := `version: "t"
+sections:
+  - id: s
+    title: S
+    subsections:
+      - id: s.sub
+        title: Sub
+        criteria:
+          - id: s.sub.c
+            text: a criterion
+            structural: signposting
+            signals:
+              phrases: ["local offer"]
+`
+	r, err := config.ParseRubric("t.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := score(t, r, doc("http://x/lo", "Local Offer", sec("", "The Local Offer.")))
+	if len(got) != 0 {
+		t.Errorf("structural criterion matched by text: %+v", got)
+	}
+}
+
+func TestNewMatcherRejectsBadPhrase(t *testing.T) {
+	r := testRubric(t, `              phrases: ["good"]
+`)
+	r.Sections[0].Subsections[0].Criteria[0].Signals.Phrases = []string{"* *"}
+	if _, err := NewMatcher(r); err == nil {
+		t.Error("NewMatcher accepted a phrase without words")
+	}
+}
+
+func TestDefaultRubricCompiles(t *testing.T) {
+	m, err := NewMatcher(config.DefaultRubric())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(m.Criteria()); n != 23 {
+		t.Errorf("criteria = %d, want 23", n)
+	}
+}
