@@ -52,7 +52,7 @@ type dashboardPage struct {
 	Regions      []string
 	Region, Show string
 	Shown, All   int
-	Counts       map[evidence.Score]int
+	Counts       map[string]int
 	Blind        []store.DoubleReview
 	Adjudicate   []store.DoubleReview
 }
@@ -62,7 +62,7 @@ var showFilters = map[string]bool{"": true, "unreviewed": true, "partial": true,
 // dashboard shows every authority against every sub-section.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 	q := r.URL.Query()
-	p := &dashboardPage{Region: q.Get("region"), Show: q.Get("show"), Counts: map[evidence.Score]int{}}
+	p := &dashboardPage{Region: q.Get("region"), Show: q.Get("show"), Counts: map[string]int{}}
 	p.Title = "Dashboard"
 	p.Nav = "dashboard"
 	p.Notice = notices[q.Get("done")]
@@ -108,7 +108,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 		}
 		for _, ce := range row.Cells {
 			if !ce.Suggested && !ce.Blind && ce.Score != "" {
-				p.Counts[ce.Score]++
+				p.Counts[string(ce.Score)]++
 			}
 		}
 		p.Rows = append(p.Rows, row)

@@ -125,7 +125,9 @@ func sanitizeElement(n *html.Node, base *url.URL, res resolver, styles *[]string
 	}
 	switch n.DataAtom {
 	case atom.Meta:
-		if attr(n, "http-equiv") != "" {
+		// The viewer declares its own charset; refresh, CSP and cookie
+		// directives must not act.
+		if attr(n, "http-equiv") != "" || attr(n, "charset") != "" {
 			return false
 		}
 	case atom.Link:
@@ -174,7 +176,8 @@ func sanitizeElement(n *html.Node, base *url.URL, res resolver, styles *[]string
 			}
 			continue
 		case k == "style":
-			if strings.Contains(strings.ToLower(a.Val), "expression(") {
+			// url() would reach the live site (the CSP blocks it too).
+			if v := strings.ToLower(a.Val); strings.Contains(v, "expression(") || strings.Contains(v, "url(") || strings.Contains(v, "\\") {
 				continue
 			}
 		}
