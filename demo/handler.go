@@ -148,7 +148,11 @@ func (h *Handler) layout(p *Page) []byte {
 	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"%s\">\n<title>%s - %s</title>\n", charset, html.EscapeString(p.Title), html.EscapeString(s.Name))
 	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n</head>\n<body>\n")
 	b.WriteString("<a class=\"skip\" href=\"#main\">Skip to main content</a>\n")
-	b.WriteString("<div class=\"cookie-banner\" role=\"region\" aria-label=\"Cookies\"><p>We use some essential cookies to make this website work. We would also like to set analytics cookies to understand how you use the site.</p><button>Accept analytics cookies</button> <button>Reject analytics cookies</button> <a href=\"/cookies\">View cookies</a></div>\n")
+	b.WriteString("<div class=\"cookie-banner\" role=\"region\" aria-label=\"Cookies\"><p>We use some essential cookies to make this website work. We would also like to set analytics cookies to understand how you use the site.</p><button>Accept analytics cookies</button> <button>Reject analytics cookies</button>")
+	if _, ok := s.Pages["/cookies"]; ok {
+		b.WriteString(" <a href=\"/cookies\">View cookies</a>")
+	}
+	b.WriteString("</div>\n")
 	fmt.Fprintf(&b, "<header class=\"site-header\"><a class=\"logo\" href=\"/\">%s</a><p class=\"tagline\">%s</p>\n", html.EscapeString(s.Name), html.EscapeString(s.Tagline))
 	b.WriteString("<form class=\"search\" action=\"/search\" method=\"get\"><label for=\"q\">Search this site</label><input id=\"q\" name=\"q\"><button>Search</button></form>\n</header>\n")
 	b.WriteString("<nav class=\"main-nav\" aria-label=\"Main\"><ul>\n")

@@ -229,7 +229,14 @@ func runOne(ctx context.Context, db *store.DB, cfg *config.Config, rubric *confi
 		if err != nil {
 			ra.Error = "crawl: " + err.Error()
 		}
-		emit(a.Slug, "crawl", "%s: crawled %d pages (%d unchanged since last time, %d errors)", a.Slug, ra.Pages, ra.NotModified, ra.Errors)
+		msg := fmt.Sprintf("%s: crawled %d pages", a.Slug, ra.Pages)
+		if prev != nil {
+			msg += fmt.Sprintf(", %d unchanged since crawl %s", ra.NotModified, prev.ID)
+		}
+		if ra.Errors > 0 {
+			msg += fmt.Sprintf(", %d errors", ra.Errors)
+		}
+		emit(a.Slug, "crawl", "%s", msg)
 	}
 	if prev != nil {
 		ra.PreviousCrawlID = prev.ID
