@@ -63,15 +63,15 @@ const (
 	DefaultRelative     = 0.5
 )
 
-// Confidence maps a relevance score to [0, 1): a score equal to the met
-// threshold gives 0.75, half of it 0.5, so confidences read alike across
-// criteria whose thresholds differ.
+// Confidence maps a relevance score to [0, 0.999]: a score equal to the
+// met threshold gives 0.75, half of it 0.5, so confidences read alike
+// across criteria whose thresholds differ. The tool never claims certainty.
 func Confidence(score, met float64) float64 {
 	if score <= 0 || met <= 0 {
 		return 0
 	}
 	c := 1 - math.Exp(-score*math.Ln2*2/met)
-	return math.Round(c*1000) / 1000
+	return min(math.Round(c*1000)/1000, 0.999)
 }
 
 // StatusOf applies a criterion's thresholds to one candidate: met needs the
