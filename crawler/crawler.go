@@ -132,13 +132,15 @@ type crawl struct {
 	seen      map[string]struct{}
 	variants  map[string]int // host+path -> distinct queries admitted
 	calendar  map[string]int
-	combined  map[string]int
+	facetKeys map[string]map[string]bool // host+path -> filter keys seen
+	faceted   map[string]bool
 	admitted  int
 	sitemaps  int
 	hosts     map[string]*host
 	pending   int
 	counts    store.Counts
 	okPages   int
+	completed int // committed URLs, for progress
 	logBuf    []store.CrawlLogEntry
 	finished  chan struct{}
 	closeOnce sync.Once
@@ -179,22 +181,23 @@ func Run(ctx context.Context, st Store, cfg *config.Config, a config.Authority, 
 		o.MaxRetryWait = 2 * time.Minute
 	}
 	c := &crawl{
-		ctx:      ctx,
-		st:       st,
-		a:        a,
-		set:      set,
-		o:        o,
-		log:      o.Log.With("la", a.Slug),
-		agent:    set.UserAgent,
-		scope:    sc,
-		seen:     map[string]struct{}{},
-		variants: map[string]int{},
-		calendar: map[string]int{},
-		combined: map[string]int{},
-		hosts:    map[string]*host{},
-		finished: make(chan struct{}),
-		out:      make(chan result, 64),
-		started:  time.Now(),
+		ctx:       ctx,
+		st:        st,
+		a:         a,
+		set:       set,
+		o:         o,
+		log:       o.Log.With("la", a.Slug),
+		agent:     set.UserAgent,
+		scope:     sc,
+		seen:      map[string]struct{}{},
+		variants:  map[string]int{},
+		calendar:  map[string]int{},
+		facetKeys: map[string]map[string]bool{},
+		faceted:   map[string]bool{},
+		hosts:     map[string]*host{},
+		finished:  make(chan struct{}),
+		out:       make(chan result, 64),
+		started:   time.Now(),
 	}
 	c.counts.Errors = map[string]int{}
 	c.client = o.Client
@@ -430,20 +433,14 @@ func (c *crawl) admit(it item, front bool) bool {
 		case qs.calendar && c.calendar[pk] >= maxCalendarVariants:
 			c.decideLocked(it, store.DecisionTrap, fmt.Sprintf("calendar: more than %d dates of %s", maxCalendarVariants, u.Path))
 			return false
-		case qs.combined && c.combined[pk] >= maxFacetCombinations:
-			c.decideLocked(it, store.DecisionTrap, fmt.Sprintf("facets: more than %d filter combinations of %s", maxFacetCombinations, u.Path))
+		case c.isFacetedLocked(pk, qs) && c.variants[pk] >= maxFacetVariants:
+			c.decideLocked(it, store.DecisionTrap, fmt.Sprintf("faceted search: more than %d variants of %s", maxFacetVariants, u.Path))
 			return false
 		case c.variants[pk] >= c.set.MaxQueryVariants:
 			c.decideLocked(it, store.DecisionTrap, fmt.Sprintf("more than %d query variants of %s", c.set.MaxQueryVariants, u.Path))
 			return false
 		}
-		c.variants[pk]++
-		if qs.calendar {
-			c.calendar[pk]++
-		}
-		if qs.combined {
-			c.combined[pk]++
-		}
+		c.noteQueryLocked(pk, qs)
 	}
 	if it.hops == 0 && c.admitted >= c.set.MaxPages {
 		c.decideLocked(it, store.DecisionMaxPages, fmt.Sprintf("max_pages %d reached", c.set.MaxPages))
@@ -454,6 +451,41 @@ func (c *crawl) admit(it item, front bool) bool {
 	}
 	c.enqueueLocked(hk, it, front)
 	return true
+}
+
+// isFacetedLocked reports whether path pk, with the query qs added, is a
+// faceted search: a query combining filters, or filters on more than one
+// key across its variants.
+func (c *crawl) isFacetedLocked(pk string, qs queryShape) bool {
+	if c.faceted[pk] || qs.combined {
+		return true
+	}
+	ks := c.facetKeys[pk]
+	for _, k := range qs.keys {
+		if !ks[k] && len(ks) >= 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// noteQueryLocked counts an admitted query variant of path pk.
+func (c *crawl) noteQueryLocked(pk string, qs queryShape) {
+	if c.isFacetedLocked(pk, qs) {
+		c.faceted[pk] = true
+	}
+	c.variants[pk]++
+	if qs.calendar {
+		c.calendar[pk]++
+	}
+	ks := c.facetKeys[pk]
+	if ks == nil {
+		ks = map[string]bool{}
+		c.facetKeys[pk] = ks
+	}
+	for _, k := range qs.keys {
+		ks[k] = true
+	}
 }
 
 // markDone records a URL completed in the crawl being resumed: known,
@@ -470,15 +502,7 @@ func (c *crawl) markDone(raw string) {
 	}
 	c.seen[raw] = struct{}{}
 	if u.RawQuery != "" {
-		pk := hostKey(u) + u.EscapedPath()
-		qs := shapeOf(u.RawQuery)
-		c.variants[pk]++
-		if qs.calendar {
-			c.calendar[pk]++
-		}
-		if qs.combined {
-			c.combined[pk]++
-		}
+		c.noteQueryLocked(hostKey(u)+u.EscapedPath(), shapeOf(u.RawQuery))
 	}
 	c.admitted++
 }
@@ -575,6 +599,7 @@ func (c *crawl) writer() error {
 
 // countCaptureLocked adds a committed snapshot to the counts.
 func (c *crawl) countCaptureLocked(s *store.Snapshot) {
+	c.completed++
 	switch {
 	case s.Kind == "robots" || s.Kind == "sitemap" || s.Kind == "redirect":
 	case s.NotModified:
@@ -616,7 +641,7 @@ func (c *crawl) report(final bool) {
 		return
 	}
 	c.mu.Lock()
-	p := Progress{Authority: c.a.Slug, Done: c.counts.Pages + c.counts.Documents + c.counts.Skipped, Queued: c.pending, Errors: c.counts.ErrorTotal(), Finished: final}
+	p := Progress{Authority: c.a.Slug, Done: c.completed, Queued: c.pending, Errors: c.counts.ErrorTotal(), Finished: final}
 	c.mu.Unlock()
 	c.o.Progress(p)
 }

@@ -333,6 +333,7 @@ func (c *crawl) finishPage(it item, f fetched, prev *store.Snapshot) {
 			break
 		}
 		body = f.body
+		s.Size = int64(len(body))
 		if f.truncated {
 			entry.Detail = fmt.Sprintf("cut at max_page_bytes (%d bytes)", c.set.MaxPageBytes)
 		}

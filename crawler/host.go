@@ -219,7 +219,7 @@ func (h *host) fetchRobots() (*Robots, string, time.Duration, []string) {
 		if hop == 0 {
 			p = prev
 		}
-		f = c.get(target, p, MaxRobotsBytes, false)
+		f = c.get(target, p, MaxRobotsBytes, true)
 		h.release(time.Time{})
 		if f.cancelled {
 			return nil, "", 0, nil
@@ -270,8 +270,8 @@ func (h *host) fetchRobots() (*Robots, string, time.Duration, []string) {
 	var sitemaps []string
 	if note == "" || strings.Contains(note, "everything is allowed") {
 		seen := map[string]bool{}
-		for _, s := range append(append([]string{}, rb.Sitemaps()...), h.scheme+"://"+h.key+"/sitemap.xml") {
-			n, err := NormalizeURL(s)
+		for _, s := range append(append([]string{}, rb.Sitemaps()...), "/sitemap.xml") {
+			n, err := resolve(mustParse(ru), s)
 			if err != nil || seen[n] {
 				continue
 			}

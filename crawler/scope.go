@@ -57,12 +57,15 @@ var reorderParam = regexp.MustCompile(`(?i)^(sort|sortby|sort_by|order|orderby|o
 const (
 	// maxCalendarVariants is how many calendar dates of one path are
 	// fetched: enough to see that events exist, never an endless walk
-	// through months.
-	maxCalendarVariants = 6
-	// maxFacetCombinations is how many queries with several filters one
-	// path may have; single filters and pagination are left to the
+	// through months (each of which a re-crawl would fetch again, since
+	// generated pages rarely carry validators).
+	maxCalendarVariants = 2
+	// maxFacetVariants is how many query variants a faceted search path
+	// may have: one that combines filters, or filters on more than one
+	// key. Its results are near-duplicates of the directory the site
+	// links to anyway; a path with one key (?id=, ?page=) is left to the
 	// max_query_variants limit.
-	maxFacetCombinations = 10
+	maxFacetVariants = 10
 	// maxRepeatedSegment is how often one path segment may recur before
 	// the path is taken for a relative-link loop (/a/b/a/b/a/b/...).
 	maxRepeatedSegment = 3
@@ -177,6 +180,7 @@ type queryShape struct {
 	calendar bool
 	reorder  string
 	combined bool
+	keys     []string // filter keys (lower-cased), pagination left out
 }
 
 func shapeOf(rawQuery string) queryShape {
@@ -203,7 +207,11 @@ func shapeOf(rawQuery string) queryShape {
 			qs.reorder = k
 		}
 		if !strings.EqualFold(k, "page") && !strings.EqualFold(k, "p") && !strings.EqualFold(k, "start") && !strings.EqualFold(k, "offset") {
-			keys[strings.ToLower(k)]++
+			lk := strings.ToLower(k)
+			if keys[lk] == 0 {
+				qs.keys = append(qs.keys, lk)
+			}
+			keys[lk]++
 		}
 	}
 	n := 0
@@ -216,3 +224,17 @@ func shapeOf(rawQuery string) queryShape {
 
 // pathExt returns the lower-cased extension of the URL path.
 func pathExt(p string) string { return strings.ToLower(path.Ext(p)) }
+
+// InScope reports whether rawURL lies on a host that authority a's crawl
+// covers (the hosts of its start URLs and home page, and allowed_hosts).
+func InScope(a config.Authority, rawURL string) bool {
+	sc, err := newScope(a, config.Settings{})
+	if err != nil {
+		return false
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return sc.inScope(hostKey(u))
+}
