@@ -33,7 +33,7 @@ func TestMalformed(t *testing.T) {
 		{name: "white space", body: []byte(" \n\t "), contentType: "text/html", wantWarning: "empty body"},
 		{name: "binary junk as html", body: junk, contentType: "text/html", wantErr: ErrBinary},
 		{name: "10 MB single line", body: []byte(long), contentType: "text/html", wantText: "special educational needs special", wantWarning: "truncated"},
-		{name: "100000 nested elements", body: []byte(deep), contentType: "text/html", wantText: "deep text", wantWarning: "structure ignored"},
+		{name: "100000 nested elements", body: []byte(deep), contentType: "text/html", wantText: "deep text", wantWarning: "flattened"},
 		{name: "invalid utf-8", body: []byte("<p>caf\xc3\xa9 \xff\xfe broken</p>"), contentType: "text/html; charset=utf-8", wantText: "café \uFFFD broken"},
 		{name: "unclosed and misnested tags", body: []byte("<div><p>One<li>Two</table></b>Three<td>Four"), contentType: "text/html", wantText: "Four"},
 		{name: "only a script", body: []byte("<script>var a = '<p>not text</p>';</script>"), contentType: "text/html"},

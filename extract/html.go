@@ -45,13 +45,9 @@ func extractHTML(body []byte, contentType, pageURL string, site *Site) (*Documen
 		return nil, fmt.Errorf("extract html %s: %w", pageURL, err)
 	}
 	base, _ := url.Parse(pageURL)
-	root, err := html.Parse(strings.NewReader(text))
-	if err != nil {
-		// The parser refuses documents nested deeper than it allows; their
-		// text is still worth having, without structure.
-		doc.Warnings = append(doc.Warnings, "structure ignored: "+err.Error())
-		flatText(doc, text)
-		return doc, nil
+	root, tooDeep := buildTree(text)
+	if tooDeep {
+		doc.Warnings = append(doc.Warnings, fmt.Sprintf("elements nested deeper than %d were flattened", maxDepth))
 	}
 	p := &pageState{doc: doc, base: base}
 	p.head(root)
@@ -70,26 +66,6 @@ func extractHTML(body []byte, contentType, pageURL string, site *Site) (*Documen
 	r.finish()
 	doc.Title = p.title(site)
 	return doc, nil
-}
-
-// flatText fills doc with the visible text of a document the parser could
-// not build a tree for, using the tokenizer only.
-func flatText(doc *Document, text string) {
-	var lb lineBuilder
-	var lines []string
-	visitRuns(text, func(run []byte, _ uint64) {
-		lb.add(string(run))
-		if !lb.empty() {
-			lines = append(lines, lb.take())
-		}
-	}, func(title string) {
-		if doc.Title == "" {
-			doc.Title = collapse(title)
-		}
-	})
-	if len(lines) > 0 {
-		doc.Sections = []Section{{Text: strings.Join(lines, "\n")}}
-	}
 }
 
 // pageState holds what is known about one page while it is rendered.

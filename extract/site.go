@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"hash/maphash"
 	"math"
 	"slices"
 	"strings"
@@ -63,8 +64,10 @@ func (s *Site) Learn(body []byte, contentType, pageURL string) {
 		return
 	}
 	var hs, ts []uint64
-	visitRuns(text, func(_ []byte, h uint64) {
-		hs = append(hs, h)
+	visitRuns(text, func(raw []byte, h uint64) {
+		if len(raw) <= maxRunBytes {
+			hs = append(hs, h)
+		}
 	}, func(title string) {
 		for _, part := range titleParts(title) {
 			if h, ok := hashRun([]byte(part)); ok {
@@ -243,11 +246,19 @@ type runWalker struct {
 }
 
 func (w *runWalker) end() {
-	if h, ok := hashRun(w.buf); ok {
+	if len(w.buf) > maxRunBytes {
+		w.flags = append(w.flags, false)
+	} else if h, ok := hashRun(w.buf); ok {
 		w.flags = append(w.flags, w.boiler(h))
 	}
 	w.buf = w.buf[:0]
 }
+
+// maxRunBytes is the longest text run that is fingerprinted. Chrome is
+// made of short runs (menu items, a cookie notice, a footer line); longer
+// runs are taken as content without hashing them, which saves most of the
+// fingerprinting time.
+const maxRunBytes = 512
 
 func (w *runWalker) visit(n *html.Node) {
 	if w.ranges == nil {
@@ -274,67 +285,24 @@ func (w *runWalker) visit(n *html.Node) {
 	}
 }
 
-// visitRuns tokenizes an HTML document and calls run for each non-blank
-// text run with its fingerprint, and title with the <title> text.
+// visitRuns scans an HTML document and calls run for each non-blank text
+// run with its fingerprint (0 for runs over maxRunBytes, which are not
+// fingerprinted), and title with the <title> text.
 func visitRuns(text string, run func(raw []byte, h uint64), title func(string)) {
-	z := html.NewTokenizer(strings.NewReader(text))
-	var buf []byte
-	skip := 0
-	inTitle := false
-	end := func() {
-		if h, ok := hashRun(buf); ok {
-			run(buf, h)
-		}
-		buf = buf[:0]
-	}
-	for {
-		tt := z.Next()
-		switch tt {
-		case html.ErrorToken:
-			end()
-			return
-		case html.TextToken:
-			if inTitle {
-				title(string(z.Text()))
-				continue
-			}
-			if skip == 0 {
-				buf = append(buf, z.Text()...)
-			}
-		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
-			name, _ := z.TagName()
-			a := atom.Lookup(name)
-			if a == atom.Title {
-				inTitle = tt == html.StartTagToken
-				continue
-			}
-			if skipTag(a) && a != atom.Head {
-				switch tt {
-				case html.StartTagToken:
-					skip++
-				case html.EndTagToken:
-					if skip > 0 {
-						skip--
-					}
-				}
-				continue
-			}
-			if skip == 0 && isBlock(a) {
-				end()
-			}
-		}
-	}
+	r := &runScanner{run: run, title: title}
+	scanHTML(text, r)
+	r.flush()
 }
 
-// hashRun fingerprints a text run: FNV-1a over its words, lower-cased
-// (ASCII), with white space collapsed. It reports false for a blank run.
+// runSeed seeds run fingerprints; they only live in memory, so one seed
+// a process is enough.
+var runSeed = maphash.MakeSeed()
+
+// hashRun fingerprints a text run: a hash of its text lower-cased (ASCII)
+// with white space collapsed. It reports false for a blank run.
 func hashRun(b []byte) (uint64, bool) {
-	const (
-		offset = 14695981039346656037
-		prime  = 1099511628211
-	)
-	h := uint64(offset)
-	n := 0
+	var buf [512]byte
+	norm := buf[:0]
 	space := false
 	for i := 0; i < len(b); i++ {
 		c := b[i]
@@ -347,19 +315,19 @@ func hashRun(b []byte) (uint64, bool) {
 			space = true
 			continue
 		}
-		if space && n > 0 {
-			h ^= ' '
-			h *= prime
+		if space && len(norm) > 0 {
+			norm = append(norm, ' ')
 		}
 		space = false
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		h ^= uint64(c)
-		h *= prime
-		n++
+		norm = append(norm, c)
 	}
-	return h, n > 0
+	if len(norm) == 0 {
+		return 0, false
+	}
+	return maphash.Bytes(runSeed, norm), true
 }
 
 // isHTML reports whether a body labelled contentType should be read as

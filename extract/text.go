@@ -18,6 +18,20 @@ type lineBuilder struct {
 func (l *lineBuilder) add(s string) {
 	for i := 0; i < len(s); {
 		c := s[i]
+		if c > ' ' && c < utf8.RuneSelf {
+			// Copy a stretch of plain ASCII at once.
+			j := i + 1
+			for j < len(s) && s[j] > ' ' && s[j] < utf8.RuneSelf {
+				j++
+			}
+			if l.space && len(l.b) > 0 {
+				l.b = append(l.b, ' ')
+			}
+			l.space = false
+			l.b = append(l.b, s[i:j]...)
+			i = j
+			continue
+		}
 		if c < utf8.RuneSelf {
 			i++
 			if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v' {

@@ -15,6 +15,9 @@ import (
 // zip bomb cannot exhaust memory.
 const maxWordXML = 64 << 20
 
+// maxWordText bounds the text kept from one Word document.
+const maxWordText = 4 << 20
+
 // Word extracts the text of a Word document (.docx: paragraphs, heading
 // styles as sections, tables as "cell | cell" rows, list items). Legacy
 // binary .doc files give an error wrapping ErrUnsupported; a broken file
@@ -69,6 +72,7 @@ func readDocx(r io.Reader, doc *Document) error {
 	tables := 0
 	var cells []string
 	var cell strings.Builder
+	textBytes := 0
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -110,6 +114,7 @@ func readDocx(r io.Reader, doc *Document) error {
 				inText = false
 			case "p":
 				text := collapse(para.String())
+				textBytes += len(text)
 				switch {
 				case text == "":
 				case tables > 0:
@@ -125,6 +130,11 @@ func readDocx(r io.Reader, doc *Document) error {
 					b.line(text)
 				}
 				para.Reset()
+				if textBytes > maxWordText {
+					doc.Warnings = append(doc.Warnings, fmt.Sprintf("text after the first %d bytes dropped", maxWordText))
+					b.end()
+					return nil
+				}
 			case "tc":
 				cells = append(cells, collapse(cell.String()))
 			case "tr":
