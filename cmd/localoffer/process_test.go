@@ -1,0 +1,374 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/localoffer/localoffer/store"
+)
+
+// These tests run the real command line in a child process (this test
+// binary started again, running main's run function) so that it can be
+// killed with SIGKILL at a bad moment, as a power cut or the OOM killer
+// would, and checked on restart.
+
+const mainEnv = "LOCALOFFER_TEST_MAIN"
+
+// TestMainHelper is not a test: started by cli with mainEnv set, it runs
+// the command line given after "--" and exits with its status.
+func TestMainHelper(t *testing.T) {
+	if os.Getenv(mainEnv) != "1" {
+		t.Skip("helper process for the kill tests")
+	}
+	args := os.Args
+	for i, a := range args {
+		if a == "--" {
+			args = args[i+1:]
+			break
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, args))
+}
+
+// cli returns a command running localoffer with args in a child process.
+func cli(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestMainHelper$", "--"}, args...)...)
+	cmd.Env = append(os.Environ(), mainEnv+"=1")
+	return cmd
+}
+
+// runCLI runs localoffer to completion and returns its output and exit code.
+func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := cli(args...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatalf("run %v: %v", args, err)
+	}
+	return o.String(), e.String(), code
+}
+
+func killed(err error) bool {
+	var ee *exec.ExitError
+	return errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL
+}
+
+// chainSite is a fixture site of n pages in a tree (page k links to pages
+// 3k+1 to 3k+3, so the site is shallow), with counted requests.
+type chainSite struct {
+	*httptest.Server
+	n    int
+	mu   sync.Mutex
+	hits map[string]int
+}
+
+func newChainSite(t *testing.T, n int) *chainSite {
+	s := &chainSite{n: n, hits: map[string]int{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.hits[r.URL.Path]++
+		s.mu.Unlock()
+		if r.URL.Path == "/robots.txt" {
+			io.WriteString(w, "User-agent: *\nAllow: /\n")
+			return
+		}
+		var k int
+		if _, err := fmt.Sscanf(r.URL.Path, "/p/%d", &k); err != nil || k < 0 || k >= n {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, "<!doctype html><html><head><title>Page %d</title></head><body><main><h1>Local Offer page %d</h1><p>Special educational needs support: assess, plan, do, review. Early years settings and schools.</p><ul>", k, k)
+		for j := 3*k + 1; j <= 3*k+3 && j < n; j++ {
+			fmt.Fprintf(w, `<li><a href="/p/%d">page %d</a></li>`, j, j)
+		}
+		fmt.Fprint(w, "</ul></main></body></html>")
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *chainSite) snapshot() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.hits))
+	for k, v := range s.hits {
+		out[k] = v
+	}
+	return out
+}
+
+func (s *chainSite) total() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, v := range s.hits {
+		n += v
+	}
+	return n
+}
+
+// writeConfig writes an authority list with one authority per site.
+func writeConfig(t *testing.T, dir string, delay string, sites ...string) string {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "crawl:\n  delay: %s\n  timeout: 5s\nauthorities:\n", delay)
+	for i, u := range sites {
+		fmt.Fprintf(&b, "  - slug: la-%d\n    name: Authority %d\n    start_urls: [%q]\n", i, i, u)
+	}
+	p := filepath.Join(dir, "authorities.yaml")
+	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// committedURLs returns the URLs stored for the newest crawl of slug.
+func committedURLs(t *testing.T, dbPath, slug string) (*store.Crawl, map[string]bool) {
+	t.Helper()
+	db, err := store.OpenWith(dbPath, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("open store after the kill: %v", err)
+	}
+	defer db.Close()
+	cs, err := db.Crawls(slug)
+	if err != nil || len(cs) == 0 {
+		t.Fatalf("crawls of %s: %v (%d)", slug, err, len(cs))
+	}
+	urls := map[string]bool{}
+	if err := db.CrawlSnapshots(cs[0].ID, func(s *store.Snapshot) error {
+		if s.Status == 200 && s.Kind == "html" {
+			u, _ := url.Parse(s.URL)
+			urls[u.Path] = true
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return cs[0], urls
+}
+
+// checkStore runs 'localoffer check' on the store and requires it clean.
+func checkStore(t *testing.T, dbPath string) {
+	t.Helper()
+	out, errOut, code := runCLI(t, "--db", dbPath, "check")
+	if code != 0 || !strings.Contains(out, "OK: no problems found") {
+		t.Fatalf("check after the kill: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestKillDuringCrawlThenResume kills a crawl with SIGKILL part way
+// through; the store must open and verify, and 'crawl --resume' must
+// finish the crawl without fetching again any page that had been
+// committed, ending with every page of the site stored.
+func TestKillDuringCrawlThenResume(t *testing.T) {
+	const pages = 240
+	site := newChainSite(t, pages)
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, "15ms", site.URL+"/p/0")
+	dbPath := filepath.Join(dir, "s.db")
+
+	cmd := cli("--config", cfgPath, "--db", dbPath, "crawl")
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for site.total() < pages/2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); !killed(err) {
+		t.Fatalf("crawl ended before the kill (%v): make the site slower\n%s", err, errOut.String())
+	}
+	before := site.snapshot()
+
+	rec, done := committedURLs(t, dbPath, "la-0")
+	if rec.Status == store.CrawlDone {
+		t.Fatalf("killed crawl recorded as done")
+	}
+	if len(done) == 0 || len(done) >= pages {
+		t.Fatalf("%d pages committed at the kill; want some but not all", len(done))
+	}
+	checkStore(t, dbPath)
+	t.Logf("killed after %d requests with %d pages committed", site.total(), len(done))
+
+	out, eo, code := runCLI(t, "--config", cfgPath, "--db", dbPath, "crawl", "--resume")
+	if code != 0 {
+		t.Fatalf("crawl --resume: exit %d\n%s%s", code, out, eo)
+	}
+	after := site.snapshot()
+	refetched := 0
+	for p := range done {
+		if after[p] > before[p] {
+			t.Errorf("%s was committed before the kill and fetched again on resume", p)
+			refetched++
+		}
+	}
+	rec2, all := committedURLs(t, dbPath, "la-0")
+	if rec2.Status != store.CrawlDone {
+		t.Errorf("resumed crawl status %q, want done", rec2.Status)
+	}
+	if rec2.ID != rec.ID {
+		t.Errorf("resume started crawl %s instead of finishing %s", rec2.ID, rec.ID)
+	}
+	for k := 0; k < pages; k++ {
+		if p := fmt.Sprintf("/p/%d", k); !all[p] {
+			t.Errorf("%s missing after the resumed crawl", p)
+		}
+	}
+	checkStore(t, dbPath)
+}
+
+// TestKillDuringAssess kills assess at several points; each time the
+// store must open and verify, every authority must hold either no
+// suggestions or a complete set, and a new assess must succeed.
+func TestKillDuringAssess(t *testing.T) {
+	var sites []string
+	for i := 0; i < 3; i++ {
+		sites = append(sites, newChainSite(t, 60).URL+"/p/0")
+	}
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, "0s", sites...)
+	dbPath := filepath.Join(dir, "s.db")
+	if out, eo, code := runCLI(t, "--config", cfgPath, "--db", dbPath, "crawl"); code != 0 {
+		t.Fatalf("crawl: exit %d\n%s%s", code, out, eo)
+	}
+	// How long a whole assess takes, to aim the kills inside it.
+	start := time.Now()
+	if out, eo, code := runCLI(t, "--config", cfgPath, "--db", dbPath, "assess"); code != 0 {
+		t.Fatalf("assess: exit %d\n%s%s", code, out, eo)
+	}
+	full := time.Since(start)
+	t.Logf("a whole assess takes %v", full)
+	subsections := 0
+	for _, frac := range []float64{0.3, 0.6, 0.85} {
+		cmd := cli("--config", cfgPath, "--db", dbPath, "assess")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(float64(full) * frac))
+		cmd.Process.Kill()
+		err := cmd.Wait()
+		t.Logf("kill at %.0f%%: %v", frac*100, err)
+		checkStore(t, dbPath)
+		db, err := store.OpenWith(dbPath, store.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range sites {
+			sugs, err := db.Suggestions(fmt.Sprintf("la-%d", i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if subsections == 0 {
+				subsections = len(sugs)
+			}
+			if len(sugs) != subsections {
+				t.Errorf("la-%d holds %d of %d sub-section suggestions after the kill: a partial assessment", i, len(sugs), subsections)
+			}
+		}
+		db.Close()
+	}
+	if subsections == 0 {
+		t.Fatal("no suggestions stored at all")
+	}
+	if out, eo, code := runCLI(t, "--config", cfgPath, "--db", dbPath, "assess"); code != 0 {
+		t.Fatalf("assess after the kills: exit %d\n%s%s", code, out, eo)
+	}
+}
+
+// TestStoreInUseAcrossCommands holds the store with a running command and
+// checks that backup, check and crawl refuse promptly with the holder's
+// PID, and that backup and check work once it has gone.
+func TestStoreInUseAcrossCommands(t *testing.T) {
+	site := newChainSite(t, 5)
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, "0s", site.URL+"/p/0")
+	dbPath := filepath.Join(dir, "s.db")
+	if out, eo, code := runCLI(t, "--config", cfgPath, "--db", dbPath, "crawl"); code != 0 {
+		t.Fatalf("crawl: exit %d\n%s%s", code, out, eo)
+	}
+	srv := cli("--config", cfgPath, "--db", dbPath, "serve", "--addr", "127.0.0.1:0")
+	so, _ := srv.StdoutPipe()
+	srv.Stderr = io.Discard
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Process.Kill(); srv.Wait() }()
+	if _, err := bufio.NewReader(so).ReadString('\n'); err != nil {
+		t.Fatalf("serve did not start: %v", err)
+	}
+	pid := strconv.Itoa(srv.Process.Pid)
+	for _, args := range [][]string{
+		{"backup", "--out", filepath.Join(dir, "b.db")},
+		{"check"},
+		{"crawl"},
+	} {
+		start := time.Now()
+		_, eo, code := runCLI(t, append([]string{"--config", cfgPath, "--db", dbPath}, args...)...)
+		took := time.Since(start)
+		if code != 1 {
+			t.Errorf("%v while serve runs: exit %d, want 1\n%s", args, code, eo)
+		}
+		if !strings.Contains(eo, "in use by process "+pid) {
+			t.Errorf("%v while serve runs: %q does not name process %s", args, eo, pid)
+		}
+		if took > 15*time.Second {
+			t.Errorf("%v took %v to give up", args, took)
+		}
+	}
+	srv.Process.Signal(syscall.SIGTERM)
+	srv.Wait()
+
+	bak := filepath.Join(dir, "b.db")
+	if out, eo, code := runCLI(t, "--db", dbPath, "backup", "--out", bak); code != 0 || !strings.Contains(out, "verified") {
+		t.Fatalf("backup: exit %d\n%s%s", code, out, eo)
+	}
+	checkStore(t, bak)
+	// Damage the backup's bodies: check must say so and exit 1.
+	data, _ := os.ReadFile(bak)
+	for i := len(data) / 2; i < len(data)/2+4096 && i < len(data); i++ {
+		data[i] ^= 0x55
+	}
+	os.WriteFile(bak, data, 0o600)
+	out, eo, code := runCLI(t, "--db", bak, "check")
+	if code != 1 {
+		t.Errorf("check of a damaged store: exit %d, want 1\n%s%s", code, out, eo)
+	}
+	if code == 1 && !strings.Contains(out+eo, "problem") && !strings.Contains(out+eo, "damaged") {
+		t.Errorf("check of a damaged store does not say what is wrong:\n%s%s", out, eo)
+	}
+	if _, _, code := runCLI(t, "--db", dbPath, "backup"); code != 2 {
+		t.Errorf("backup without --out: exit %d, want 2", code)
+	}
+}
