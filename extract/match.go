@@ -224,8 +224,13 @@ type scannedPassage struct {
 	path    []string
 	text    string
 	toks    []token
-	body    fieldHits
-	head    fieldHits
+	// body are the hits in the text without its links' words, which
+	// relevance is scored on; full are the hits in the whole text, where
+	// core and requires groups are looked for (a link to "the feedback form
+	// for practitioners" shows the route exists).
+	body fieldHits
+	full fieldHits
+	head fieldHits
 }
 
 // Scanned is a document after phrase matching: what the relevance model
@@ -260,11 +265,16 @@ func (m *Matcher) Scan(d *Document) *Scanned {
 			s.anchor[p] = append(s.anchor[p], sp...)
 		}
 	}
-	for _, sec := range d.Sections {
-		toks := tokenize(sec.Text)
+	masked := maskLinks(d)
+	for i, sec := range d.Sections {
+		toks := tokenize(masked[i])
 		head := strings.Join(append(append([]string(nil), sec.Path...), sec.Heading), " / ")
 		sp := scannedPassage{heading: sec.Heading, path: sec.Path, text: sec.Text, toks: toks}
 		sp.body = m.hits(toks, cache)
+		sp.full = sp.body
+		if masked[i] != sec.Text {
+			sp.full = m.hits(tokenize(sec.Text), cache)
+		}
 		sp.head = m.hits(tokenize(head), cache)
 		if len(toks) == 0 && len(sp.head) == 0 {
 			continue
@@ -272,6 +282,32 @@ func (m *Matcher) Scan(d *Document) *Scanned {
 		s.passages = append(s.passages, sp)
 	}
 	return s
+}
+
+// maskLinks returns the text of each section with the text of its links
+// blanked out (same length, so offsets still point into the original). A
+// link's words describe the page it points to, where they count as anchor
+// text; a list of links on a menu page is no evidence of anything itself.
+func maskLinks(d *Document) []string {
+	out := make([]string, len(d.Sections))
+	for i, sec := range d.Sections {
+		out[i] = sec.Text
+	}
+	next := 0 // links appear in reading order; search from the last hit on
+	for _, l := range d.Links {
+		t := strings.TrimSpace(l.Text)
+		if len(t) < 3 {
+			continue
+		}
+		for i := next; i < len(out); i++ {
+			if j := strings.Index(out[i], t); j >= 0 {
+				out[i] = out[i][:j] + strings.Repeat(" ", len(t)) + out[i][j+len(t):]
+				next = i
+				break
+			}
+		}
+	}
+	return out
 }
 
 // hits finds every phrase occurrence in toks.
@@ -520,7 +556,7 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 			}
 			q := &p.passages[s.i]
 			for _, ph := range g {
-				if len(q.body[ph]) > 0 || len(q.head[ph]) > 0 || len(p.title[ph]) > 0 {
+				if len(q.full[ph]) > 0 || len(q.head[ph]) > 0 || len(p.title[ph]) > 0 {
 					return true
 				}
 			}
