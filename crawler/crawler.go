@@ -49,6 +49,9 @@ type Store interface {
 	CommitCrawlBatch(*store.Crawl, []store.Capture, []store.CrawlLogEntry) error
 	LatestSnapshot(authority, url string) (*store.Snapshot, error)
 	InterruptedCrawl(authority string) (*store.Crawl, error)
+	LatestCrawl(authority string) (*store.Crawl, error)
+	CrawlSnapshotID(crawlID, url string) (string, error)
+	Snapshot(id string) (*store.Snapshot, error)
 	CrawlSnapshots(crawlID string, fn func(*store.Snapshot) error) error
 	Body(sha string) ([]byte, error)
 }
@@ -127,6 +130,9 @@ type crawl struct {
 
 	rec     *store.Crawl
 	started time.Time
+	// prevCrawl is the newest finished crawl before this one, whose
+	// permanent redirects and 410s are remembered rather than requested.
+	prevCrawl string
 
 	mu        sync.Mutex
 	seen      map[string]struct{}
@@ -225,6 +231,9 @@ func Run(ctx context.Context, st Store, cfg *config.Config, a config.Authority, 
 		c.rec.Status = store.CrawlRunning
 		c.rec.Error = ""
 		c.rec.Ended = time.Time{}
+	}
+	if pc, err := st.LatestCrawl(a.Slug); err == nil && pc.ID != c.rec.ID {
+		c.prevCrawl = pc.ID
 	}
 	c.log.Info("crawl started", "crawl", c.rec.ID, "resumed", resumed, "delay", set.Delay, "connections", set.PerHostConnections)
 
@@ -457,7 +466,7 @@ func (c *crawl) admit(it item, front bool) bool {
 // faceted search: a query combining filters, or filters on more than one
 // key across its variants.
 func (c *crawl) isFacetedLocked(pk string, qs queryShape) bool {
-	if c.faceted[pk] || qs.combined {
+	if c.faceted[pk] || qs.combined || qs.filter {
 		return true
 	}
 	ks := c.facetKeys[pk]

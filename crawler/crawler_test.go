@@ -247,6 +247,18 @@ func TestRecrawlIsConditional(t *testing.T) {
 	if rec.Counts.NotModified < 11 || rec.Counts.Pages < 15 {
 		t.Errorf("re-crawl counts %+v", rec.Counts)
 	}
+	// Permanent redirects are remembered; temporary ones asked again.
+	n := map[string]int{}
+	for _, r := range site.requests() {
+		n[r.uri]++
+	}
+	if n["/old-guide"] != 0 || n["/old-guide-2"] != 1 || n["/new-guide.html"] != 1 {
+		t.Errorf("re-crawl requests: /old-guide %d (301, want 0), /old-guide-2 %d (302, want 1), /new-guide.html %d (want 1)",
+			n["/old-guide"], n["/old-guide-2"], n["/new-guide.html"])
+	}
+	if s := snapshots(t, db, rec.ID)[site.URL()+"/old-guide"]; s == nil || !s.Remembered || s.FinalURL != site.URL()+"/old-guide-2" {
+		t.Errorf("remembered redirect snapshot %+v", s)
+	}
 	// A 304 reuses the previous capture, links and all.
 	snaps := snapshots(t, db, rec.ID)
 	home := snaps[site.URL()+"/"]

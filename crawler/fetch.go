@@ -243,6 +243,12 @@ func (h *host) process(it item) {
 		c.mu.Unlock()
 		return
 	}
+	if it.kind == kindPage {
+		if ps := c.permanent(it.url); ps != nil {
+			c.carryOver(it, ps)
+			return
+		}
+	}
 	var prev *store.Snapshot
 	if p, err := c.st.LatestSnapshot(c.a.Slug, it.url); err == nil {
 		prev = p
@@ -354,13 +360,7 @@ func (c *crawl) finishPage(it item, f fetched, prev *store.Snapshot) {
 	}
 	c.emit(result{caps: []store.Capture{{Snapshot: s, Body: body}}, log: []store.CrawlLogEntry{entry}})
 	if redirectTo != "" {
-		c.mu.Lock()
-		_, known := c.seen[redirectTo]
-		c.mu.Unlock()
-		if known {
-			return // already fetched or queued: a loop or a second way in
-		}
-		c.admit(item{url: redirectTo, depth: it.depth, via: it.url, hops: it.hops + 1}, true)
+		c.followRedirect(it, redirectTo)
 		return
 	}
 	if s.Kind == "html" && (s.Status == http.StatusOK || s.NotModified) {
@@ -469,4 +469,63 @@ func mergeHeader(prev, now http.Header) http.Header {
 		out[k] = v
 	}
 	return out
+}
+
+// followRedirect queues a redirect's target next on its host, unless it
+// is already known (a loop, or a second way to a page).
+func (c *crawl) followRedirect(it item, target string) {
+	c.mu.Lock()
+	_, known := c.seen[target]
+	c.mu.Unlock()
+	if known {
+		return
+	}
+	c.admit(item{url: target, depth: it.depth, via: it.url, hops: it.hops + 1}, true)
+}
+
+// maxRemembered is how long a permanent answer is remembered before it
+// is checked again.
+const maxRemembered = 30 * 24 * time.Hour
+
+// permanent returns the previous crawl's snapshot of u when that was a
+// permanent answer: a 301 or 308 redirect, or 410 Gone. RFC 9110 lets a
+// client remember those, as browsers do; a re-crawl reuses them for a
+// while instead of asking again, which keeps re-crawls down to
+// conditional requests.
+func (c *crawl) permanent(u string) *store.Snapshot {
+	if c.prevCrawl == "" {
+		return nil
+	}
+	id, err := c.st.CrawlSnapshotID(c.prevCrawl, u)
+	if err != nil {
+		return nil
+	}
+	s, err := c.st.Snapshot(id)
+	if err != nil || time.Since(s.CapturedAt) > maxRemembered {
+		return nil
+	}
+	if (s.Kind == "redirect" && (s.Status == http.StatusMovedPermanently || s.Status == http.StatusPermanentRedirect) && s.FinalURL != "") || s.Status == http.StatusGone {
+		return s
+	}
+	return nil
+}
+
+// carryOver records a remembered permanent answer in this crawl without
+// a request, and follows the redirect it names.
+func (c *crawl) carryOver(it item, prev *store.Snapshot) {
+	s := *prev
+	s.ID, s.CrawlID, s.Depth, s.Via, s.Remembered = "", c.rec.ID, it.depth, it.via, true
+	entry := store.CrawlLogEntry{URL: it.url, Via: it.via, Depth: it.depth, Status: s.Status, Time: time.Now().UTC(),
+		Decision: store.DecisionRedirect, Detail: fmt.Sprintf("%d to %s, remembered from crawl %s (first seen %s); not requested again", s.Status, s.FinalURL, prev.CrawlID, prev.CapturedAt.Format(time.RFC3339))}
+	if s.Kind != "redirect" {
+		entry.Decision = store.DecisionError
+		entry.Detail = fmt.Sprintf("http %d (gone), remembered from crawl %s (first seen %s); not requested again", s.Status, prev.CrawlID, prev.CapturedAt.Format(time.RFC3339))
+	}
+	c.emit(result{caps: []store.Capture{{Snapshot: &s}}, log: []store.CrawlLogEntry{entry}})
+	if s.Kind == "redirect" {
+		if it.hops+1 > maxRedirects {
+			return
+		}
+		c.followRedirect(it, s.FinalURL)
+	}
 }

@@ -50,22 +50,26 @@ var dateValue = regexp.MustCompile(`^\d{4}([-/]\d{1,2}([-/]\d{1,2})?)?$|^\d{1,2}
 // (2025-06, 2025/06/01, 01-06-2025), whatever the parameter is called.
 var separatedDate = regexp.MustCompile(`^\d{4}[-/]\d{1,2}([-/]\d{1,2})?$|^\d{1,2}[-/]\d{1,2}[-/]\d{4}$`)
 
+// filterParam names query parameters of search and filter forms.
+var filterParam = regexp.MustCompile(`(?i)^(q|query|keywords?|term|text|search|searchterm|s|category|categories|cat|age|ages|agegroup|age_?range|type|types|filter|filters|facet.*|refine.*|tag|tags|topic|topics|location|postcode|distance|radius|near|lat|lng|lon|need|needs|f\[.*\]|f)$`)
+
 // reorderParam names parameters that only re-sort or re-display a
 // listing; every value is a near-duplicate of the same results.
 var reorderParam = regexp.MustCompile(`(?i)^(sort|sortby|sort_by|order|orderby|order_by|dir|direction|view|display|layout|per_?page|pagesize|page_size|limit|show)$`)
 
 const (
 	// maxCalendarVariants is how many calendar dates of one path are
-	// fetched: enough to see that events exist, never an endless walk
-	// through months (each of which a re-crawl would fetch again, since
-	// generated pages rarely carry validators).
-	maxCalendarVariants = 2
+	// fetched besides the path itself: enough to see that events exist,
+	// never a walk through months (each of which a re-crawl would fetch
+	// again, since generated pages rarely carry validators).
+	maxCalendarVariants = 1
 	// maxFacetVariants is how many query variants a faceted search path
-	// may have: one that combines filters, or filters on more than one
-	// key. Its results are near-duplicates of the directory the site
-	// links to anyway; a path with one key (?id=, ?page=) is left to the
+	// may have: one whose queries filter (category=, age=, q=...),
+	// combine keys, or use more than one key across its variants. Its
+	// results are near-duplicates of the directory the site links to
+	// anyway; a path with one key (?id=, ?page=) is left to the
 	// max_query_variants limit.
-	maxFacetVariants = 10
+	maxFacetVariants = 4
 	// maxRepeatedSegment is how often one path segment may recur before
 	// the path is taken for a relative-link loop (/a/b/a/b/a/b/...).
 	maxRepeatedSegment = 3
@@ -180,6 +184,7 @@ type queryShape struct {
 	calendar bool
 	reorder  string
 	combined bool
+	filter   bool     // a search or filter parameter is present
 	keys     []string // filter keys (lower-cased), pagination left out
 }
 
@@ -202,6 +207,9 @@ func shapeOf(rawQuery string) queryShape {
 		}
 		if separatedDate.MatchString(v) {
 			qs.calendar = true
+		}
+		if filterParam.MatchString(k) {
+			qs.filter = true
 		}
 		if reorderParam.MatchString(k) && qs.reorder == "" {
 			qs.reorder = k

@@ -37,9 +37,13 @@ type Snapshot struct {
 	Truncated bool `json:"truncated,omitempty"`
 	// NotModified is set when a conditional request got 304 and the body is
 	// the previous capture's.
-	NotModified bool   `json:"not_modified,omitempty"`
-	Depth       int    `json:"depth"`
-	Links       []Link `json:"links,omitempty"`
+	NotModified bool `json:"not_modified,omitempty"`
+	// Remembered is set when a permanent answer (a 301 or 308 redirect,
+	// 410 Gone) of an earlier crawl was carried over without a request;
+	// CapturedAt stays the time it was really seen.
+	Remembered bool   `json:"remembered,omitempty"`
+	Depth      int    `json:"depth"`
+	Links      []Link `json:"links,omitempty"`
 	// NoFollow is set when the page's robots meta tag said nofollow: its
 	// links are recorded but were not followed.
 	NoFollow bool `json:"nofollow,omitempty"`
