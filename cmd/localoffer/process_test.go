@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +23,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/localoffer/localoffer/config"
+	"github.com/localoffer/localoffer/evidence"
+	"github.com/localoffer/localoffer/review"
 	"github.com/localoffer/localoffer/store"
 )
 
@@ -371,4 +376,175 @@ func TestStoreInUseAcrossCommands(t *testing.T) {
 	if _, _, code := runCLI(t, "--db", dbPath, "backup"); code != 2 {
 		t.Errorf("backup without --out: exit %d, want 2", code)
 	}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// signIn signs in to the review UI at base through its form and returns a
+// client holding the session and the session's form token.
+func signIn(base, name, pw string) (*http.Client, string, error) {
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	page := func(resp *http.Response, err error) (int, string, error) {
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), err
+	}
+	_, body, err := page(hc.Get(base + "/login"))
+	if err != nil {
+		return nil, "", err
+	}
+	m := csrfField.FindStringSubmatch(body)
+	if m == nil {
+		return nil, "", errors.New("no token on the login form")
+	}
+	code, _, err := page(hc.PostForm(base+"/login", url.Values{"name": {name}, "password": {pw}, "csrf": {m[1]}, "next": {"/"}}))
+	if err != nil || code != http.StatusSeeOther {
+		return nil, "", fmt.Errorf("sign in as %s: %d %v", name, code, err)
+	}
+	_, body, err = page(hc.Get(base + "/"))
+	if err != nil {
+		return nil, "", err
+	}
+	if m = csrfField.FindStringSubmatch(body); m == nil {
+		return nil, "", errors.New("no form token on the dashboard")
+	}
+	return hc, m[1], nil
+}
+
+// TestKillDuringReviewSaves has reviewers save scores through a running
+// 'serve' and kills the server with SIGKILL in the middle of the burst.
+// Every save the server had answered with success must be in the store
+// after the restart, and the store must verify.
+func TestKillDuringReviewSaves(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, "0s", "https://la0.example/send", "https://la1.example/send")
+	dbPath := filepath.Join(dir, "s.db")
+	const reviewers = 8
+	db, err := store.Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := review.HashPassword("kill test password 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < reviewers; i++ {
+		if err := db.CreateUser("test", evidence.User{Name: fmt.Sprintf("rev%d", i), Role: evidence.Reviewer, PasswordHash: hash}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	subs := config.DefaultRubric().Subsections()
+
+	srv := cli("--config", cfgPath, "--db", dbPath, "serve", "--addr", "127.0.0.1:0")
+	so, _ := srv.StdoutPipe()
+	srv.Stderr = io.Discard
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Process.Kill(); srv.Wait() }()
+	line, err := bufio.NewReader(so).ReadString('\n')
+	if err != nil {
+		t.Fatalf("serve did not start: %v", err)
+	}
+	base := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(line)
+	if base == "" {
+		t.Fatalf("serve said %q", line)
+	}
+
+	type key struct{ la, sub string }
+	var mu sync.Mutex
+	acked := map[key][]string{}
+	total := 0
+	killNow := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	for i := 0; i < reviewers; i++ {
+		hc, csrf, err := signIn(base, fmt.Sprintf("rev%d", i), "kill test password 1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			// Each reviewer owns three sub-sections, so versions are known
+			// without reading pages and no save conflicts.
+			var mine []key
+			for j := 0; j < 3; j++ {
+				n := i*3 + j
+				mine = append(mine, key{fmt.Sprintf("la-%d", n%2), subs[(n/2)%len(subs)].ID})
+			}
+			version := map[key]int{}
+			for j := 0; ; j++ {
+				k := mine[j%len(mine)]
+				rationale := fmt.Sprintf("rev%d save %d of %s", i, j, k.sub)
+				form := url.Values{"csrf": {csrf}, "version": {strconv.Itoa(version[k])}, "score": {"Partial"}, "rationale": {rationale}}
+				resp, err := hc.PostForm(base+"/a/"+k.la+"/s/"+k.sub+"/score", form)
+				if err != nil {
+					return // the server is gone
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusSeeOther {
+					t.Errorf("save answered %d", resp.StatusCode)
+					return
+				}
+				version[k]++
+				mu.Lock()
+				acked[k] = append(acked[k], rationale)
+				total++
+				if total >= 300 {
+					once.Do(func() { close(killNow) })
+				}
+				mu.Unlock()
+			}
+		}(i)
+	}
+	select {
+	case <-killNow:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the burst of saves did not reach 300 in a minute")
+	}
+	srv.Process.Kill()
+	if err := srv.Wait(); !killed(err) {
+		t.Fatalf("serve ended with %v, want killed", err)
+	}
+	wg.Wait()
+
+	checkStore(t, dbPath)
+	db, err = store.OpenWith(dbPath, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for k, rs := range acked {
+		d, err := db.Decision(k.la, k.sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// One more save may have committed with its answer lost in the kill.
+		if d.Version != len(rs) && d.Version != len(rs)+1 {
+			t.Errorf("%v: version %d after %d acknowledged saves", k, d.Version, len(rs))
+		}
+		log, err := db.AuditLog(k.la, k.sub, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			n := 0
+			for _, e := range log {
+				if strings.Contains(e.After, `"`+r+`"`) {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%v: acknowledged save %q is in the audit log %d times", k, r, n)
+			}
+		}
+	}
+	t.Logf("killed serve after %d acknowledged saves over %d sub-sections", total, len(acked))
 }
