@@ -57,11 +57,15 @@ func extractHTML(body []byte, contentType, pageURL string, site *Site) (*Documen
 	}
 	p.controlled = ariaControlled(body2)
 	p.main = mainRoot(body2)
+	p.mainPath = make(map[*html.Node]bool)
+	for n := p.main; n != nil; n = n.Parent {
+		p.mainPath[n] = true
+	}
 	if site != nil {
 		p.boiler = site.repeated(body2, p.main)
 	}
 	r := &renderer{p: p}
-	r.walk(body2, body2 == p.main || p.main == nil, false)
+	r.walk(body2, walkCtx{inMain: body2 == p.main || p.main == nil})
 	r.flush()
 	r.finish()
 	doc.Title = p.title(site)
@@ -78,6 +82,8 @@ type pageState struct {
 	main       *html.Node
 	controlled map[string]bool
 	boiler     map[*html.Node]bool
+	// mainPath holds the main root and its ancestors.
+	mainPath map[*html.Node]bool
 }
 
 // head reads the title, og:title and base URL.
@@ -489,7 +495,7 @@ func elementStats(n *html.Node) stats {
 
 // isChrome decides whether an element inside the main content area is
 // chrome by its tag, role, class words or site-wide repetition.
-func (p *pageState) isChrome(n *html.Node, sectioned bool) bool {
+func (p *pageState) isChrome(n *html.Node, sectioned bool, depth int) bool {
 	if p.boiler[n] {
 		return true
 	}
@@ -518,7 +524,9 @@ func (p *pageState) isChrome(n *html.Node, sectioned bool) bool {
 	if n.DataAtom == atom.Form && strings.EqualFold(role, "search") {
 		return true
 	}
-	shallow := depth(n) <= 5
+	// Inside a marked main area, "header" and "footer" words name parts of
+	// the content (card headers, accordion section headers).
+	shallow := p.main == nil && depth <= 5
 	if classWords(n, func(w string) bool { return feedbackWords[w] }) && feedbackWidget(n) {
 		return true
 	}
@@ -537,18 +545,9 @@ func (p *pageState) isChrome(n *html.Node, sectioned bool) bool {
 	return false
 }
 
-// depth counts n's element ancestors below the body.
-func depth(n *html.Node) int {
-	d := 0
-	for p := n.Parent; p != nil && p.DataAtom != atom.Body && p.DataAtom != atom.Html; p = p.Parent {
-		d++
-	}
-	return d
-}
-
 // holdsMain reports whether n contains the main content root.
 func (p *pageState) holdsMain(n *html.Node) bool {
-	return p.main != nil && contains(n, p.main)
+	return p.mainPath[n]
 }
 
 // renderer turns the element tree into sections.
@@ -563,54 +562,72 @@ type renderer struct {
 	pseudo  []bool    // whether each open heading is a pseudo-heading
 }
 
-// walk renders n's children. inMain says n is inside the main content
-// root; chrome says n is chrome (only links are collected).
-func (r *renderer) walk(n *html.Node, inMain, chrome bool) {
+// walkCtx is what the walk knows about an element's ancestors.
+type walkCtx struct {
+	inMain    bool // inside the main content root
+	chrome    bool // inside chrome: only links are collected
+	sectioned bool // inside sectioning content (article, section, main...)
+	depth     int  // element depth below body
+}
+
+// walk renders n's children.
+func (r *renderer) walk(n *html.Node, ctx walkCtx) {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		switch c.Type {
 		case html.TextNode:
-			if inMain && !chrome {
+			if ctx.inMain && !ctx.chrome {
 				r.line.add(c.Data)
 			}
 		case html.ElementNode:
-			r.element(c, inMain, chrome, false)
+			r.element(c, ctx)
 		}
 	}
 }
 
-func (r *renderer) element(n *html.Node, inMain, chrome, sectioned bool) {
+func (r *renderer) element(n *html.Node, ctx walkCtx) {
 	a := n.DataAtom
 	if skipTag(a) {
 		return
 	}
 	if n == r.p.main {
-		inMain = true
+		ctx.inMain = true
 	}
-	if !inMain && !chrome {
+	inner := ctx // what n's children see
+	inner.depth++
+	switch a {
+	case atom.Article, atom.Section, atom.Main, atom.Aside, atom.Nav:
+		inner.sectioned = true
+	}
+	if n == r.p.main {
+		inner.sectioned = true
+	}
+	if !ctx.inMain && !ctx.chrome {
 		if r.p.holdsMain(n) {
-			r.walk(n, false, false)
+			r.walk(n, inner)
 			return
 		}
-		chrome = true
+		ctx.chrome = true
+		inner.chrome = true
 	}
 	if isHidden(n) && !r.p.controlled[attr(n, "id")] {
 		return
 	}
-	if !chrome && r.p.isChrome(n, r.sectioned(n)) {
-		chrome = true
+	if !ctx.chrome && r.p.isChrome(n, ctx.sectioned, ctx.depth) {
+		ctx.chrome = true
+		inner.chrome = true
 	}
-	if chrome {
+	if ctx.chrome {
 		if a == atom.A {
 			r.link(n, true)
 			return
 		}
-		r.walk(n, inMain, true)
+		r.walk(n, inner)
 		return
 	}
 	switch a {
 	case atom.A:
 		if r.link(n, false) {
-			r.walk(n, inMain, false)
+			r.walk(n, inner)
 		}
 		return
 	case atom.Br:
@@ -645,7 +662,7 @@ func (r *renderer) element(n *html.Node, inMain, chrome, sectioned bool) {
 	case atom.Li:
 		r.flush()
 		r.listItem(n)
-		r.walk(n, inMain, false)
+		r.walk(n, inner)
 		r.flush()
 		r.prefix = ""
 		return
@@ -660,29 +677,11 @@ func (r *renderer) element(n *html.Node, inMain, chrome, sectioned bool) {
 	}
 	if isBlock(a) {
 		r.flush()
-		r.walk(n, inMain, false)
+		r.walk(n, inner)
 		r.flush()
 		return
 	}
-	r.walk(n, inMain, false)
-}
-
-// sectioned reports whether n sits inside sectioning content, where a
-// header or footer belongs to that section rather than to the site.
-func (r *renderer) sectioned(n *html.Node) bool {
-	for p := n.Parent; p != nil; p = p.Parent {
-		if p.Type != html.ElementNode {
-			continue
-		}
-		switch p.DataAtom {
-		case atom.Article, atom.Section, atom.Main, atom.Aside, atom.Nav:
-			return true
-		}
-		if p == r.p.main {
-			return true
-		}
-	}
-	return false
+	r.walk(n, inner)
 }
 
 // listItem starts a list item line with a bullet or its number.
@@ -817,12 +816,18 @@ func layoutTable(n *html.Node) bool {
 		case atom.Table, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6,
 			atom.Main, atom.Nav, atom.Form, atom.Header, atom.Footer, atom.Article, atom.Section:
 			layout = true
-		case atom.Td, atom.Th:
-			if len(nodeText(c)) > 2000 {
-				layout = true
-			}
 		}
 		return !layout
+	})
+	if layout {
+		return true
+	}
+	// No nested tables: cells are disjoint, so measuring them is linear.
+	walkElements(n, func(c *html.Node) bool {
+		if (c.DataAtom == atom.Td || c.DataAtom == atom.Th) && len(nodeText(c)) > 2000 {
+			layout = true
+		}
+		return !layout && c.DataAtom != atom.Td && c.DataAtom != atom.Th
 	})
 	return layout
 }
@@ -932,6 +937,7 @@ func (r *renderer) heading(n *html.Node, level int) {
 		r.p.firstH1 = text
 	}
 	r.endSection()
+	r.prefix = ""
 	for len(r.stack) > 0 && r.stack[len(r.stack)-1].Level >= level {
 		r.stack = r.stack[:len(r.stack)-1]
 		r.pseudo = r.pseudo[:len(r.pseudo)-1]

@@ -17,7 +17,7 @@ import (
 // flattened into their ancestor) so hostile input cannot blow the stack.
 
 // maxDepth bounds the element nesting of a built tree.
-const maxDepth = 256
+const maxDepth = 100
 
 // scanHandler receives the events of scanHTML. Text is raw (entities not
 // yet decoded); names are lower case.
@@ -305,6 +305,7 @@ type treeBuilder struct {
 	inBody                  bool
 	foreign                 int  // depth inside svg or math
 	tooDeep                 bool // nesting beyond maxDepth was flattened
+	pending                 []byte
 }
 
 // buildTree parses s into a document node holding html, head and body. It
@@ -319,6 +320,7 @@ func buildTree(s string) (*html.Node, bool) {
 	b.htmlEl.AppendChild(b.head)
 	b.htmlEl.AppendChild(b.body)
 	scanHTML(s, b)
+	b.flushText()
 	return b.doc, b.tooDeep
 }
 
@@ -342,15 +344,22 @@ func (b *treeBuilder) text(raw string) {
 			b.enterBody()
 		}
 	}
+	// Text arriving in pieces (split by comments or stray '<') is
+	// gathered and stored once, so joining stays linear.
+	b.pending = append(b.pending, raw...)
+}
+
+// flushText stores gathered text in the current element.
+func (b *treeBuilder) flushText() {
+	if len(b.pending) == 0 {
+		return
+	}
+	raw := string(b.pending)
+	b.pending = b.pending[:0]
 	if strings.IndexByte(raw, '&') >= 0 {
 		raw = html.UnescapeString(raw)
 	}
-	cur := b.current()
-	if last := cur.LastChild; last != nil && last.Type == html.TextNode {
-		last.Data += raw
-		return
-	}
-	cur.AppendChild(&html.Node{Type: html.TextNode, Data: raw})
+	b.current().AppendChild(&html.Node{Type: html.TextNode, Data: raw})
 }
 
 func (b *treeBuilder) enterBody() {
@@ -359,6 +368,7 @@ func (b *treeBuilder) enterBody() {
 }
 
 func (b *treeBuilder) start(name string, a atom.Atom, attrs string, self bool) {
+	b.flushText()
 	switch a {
 	case atom.Html:
 		return
@@ -411,6 +421,9 @@ func (b *treeBuilder) implyEnds(a atom.Atom) {
 		b.closeUntil(func(x atom.Atom) bool { return x == atom.Td || x == atom.Th }, rowScope)
 	case a == atom.Thead || a == atom.Tbody || a == atom.Tfoot:
 		b.closeUntil(func(x atom.Atom) bool { return x == atom.Thead || x == atom.Tbody || x == atom.Tfoot }, tableScope)
+	case a == atom.A:
+		// Links do not nest: a new one ends the open one.
+		b.closeUntil(func(x atom.Atom) bool { return x == atom.A }, buttonScope)
 	case a == atom.Option:
 		if top := b.current(); top.DataAtom == atom.Option {
 			b.stack = b.stack[:len(b.stack)-1]
@@ -465,6 +478,7 @@ func (b *treeBuilder) closeUntil(match, scope func(atom.Atom) bool) {
 }
 
 func (b *treeBuilder) end(name string, a atom.Atom) {
+	b.flushText()
 	switch a {
 	case atom.Html, atom.Body:
 		return
