@@ -565,6 +565,11 @@ func (c *crawl) writer() error {
 		log = append(log, c.logBuf...)
 		c.logBuf = c.logBuf[:0]
 		for _, cp := range caps {
+			if cp.Body != nil {
+				// The store sets Size on commit, after counting: set it
+				// now so that the summary's bytes are not zero.
+				cp.Snapshot.Size = int64(len(cp.Body))
+			}
 			c.countCaptureLocked(cp.Snapshot)
 		}
 		c.rec.Counts = c.snapshotCounts()

@@ -204,6 +204,9 @@ func TestHostileSite(t *testing.T) {
 			t.Errorf("%s: kept %d bytes, limit is 1 MiB", p, s.Size)
 		}
 	}
+	if r.rec.Counts.Bytes <= 0 {
+		t.Errorf("crawl summary counts %d bytes for %d pages", r.rec.Counts.Bytes, r.rec.Counts.Pages)
+	}
 	if r.rec.Counts.ErrorTotal() < len(errorsWanted) {
 		t.Errorf("crawl counts %d errors (%v), want at least %d", r.rec.Counts.ErrorTotal(), r.rec.Counts.Errors, len(errorsWanted))
 	}
