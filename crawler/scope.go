@@ -69,7 +69,7 @@ const (
 	// results are near-duplicates of the directory the site links to
 	// anyway; a path with one key (?id=, ?page=) is left to the
 	// max_query_variants limit.
-	maxFacetVariants = 4
+	maxFacetVariants = 2
 	// maxRepeatedSegment is how often one path segment may recur before
 	// the path is taken for a relative-link loop (/a/b/a/b/a/b/...).
 	maxRepeatedSegment = 3
