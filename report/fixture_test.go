@@ -17,9 +17,11 @@ import (
 // sub-section in rubric order. Y, P, N are reviewer-fixed scores; "?" is a
 // sub-section nobody has decided; "s" has a final score saved but not
 // marked reviewed (a draft), which must not count either.
-var fixtureScores = []struct {
+type fixtureLA struct {
 	slug, name, pattern string
-}{
+}
+
+var fixtureScores = []fixtureLA{
 	{"bolton", "Bolton Council", "YYPYYPYYYPYPN"},
 	{"bury", "Bury Council", "PNPYYPNYPNPPN"},
 	{"sefton", "Sefton Council", "YPNPYYPPYNP?N"},
@@ -41,15 +43,20 @@ func fixtureAuthorities() []config.Authority {
 func want(slug string, i int) evidence.Score {
 	for _, f := range fixtureScores {
 		if f.slug == slug {
-			switch f.pattern[i] {
-			case 'Y':
-				return evidence.Yes
-			case 'P':
-				return evidence.Partial
-			case 'N':
-				return evidence.No
-			}
+			return scoreOf(f.pattern[i])
 		}
+	}
+	return ""
+}
+
+func scoreOf(c byte) evidence.Score {
+	switch c {
+	case 'Y':
+		return evidence.Yes
+	case 'P':
+		return evidence.Partial
+	case 'N':
+		return evidence.No
 	}
 	return ""
 }
@@ -61,6 +68,12 @@ var fixtureTime = time.Date(2026, 10, 14, 9, 30, 0, 0, time.UTC)
 // evidence items (some best practice) and decisions, through the store's
 // own methods.
 func seed(t testing.TB) (*store.DB, *config.Rubric) {
+	t.Helper()
+	return seedWith(t, fixtureScores)
+}
+
+// seedWith seeds the given authorities (see seed).
+func seedWith(t testing.TB, las []fixtureLA) (*store.DB, *config.Rubric) {
 	t.Helper()
 	rub := config.DefaultRubric()
 	db, err := store.Open(filepath.Join(t.TempDir(), "localoffer.db"))
@@ -74,7 +87,7 @@ func seed(t testing.TB) (*store.DB, *config.Rubric) {
 		t.Fatal(err)
 	}
 	subs := rub.Subsections()
-	for ai, f := range fixtureScores {
+	for ai, f := range las {
 		crawl := &store.Crawl{Authority: f.slug, Started: fixtureTime.Add(time.Duration(ai) * time.Hour)}
 		if err := db.CreateCrawl(crawl); err != nil {
 			t.Fatal(err)
@@ -88,18 +101,27 @@ func seed(t testing.TB) (*store.DB, *config.Rubric) {
 		}
 		var sugs []evidence.Suggestion
 		var items []evidence.Item
+		// Capture every page in one transaction, then make the items.
+		snaps := make([]*store.Snapshot, len(subs))
+		var caps []store.Capture
 		for si, sub := range subs {
-			url := fmt.Sprintf("https://www.%s.gov.uk/localoffer/%s", f.slug, strings.ReplaceAll(sub.ID, ".", "/"))
+			url := pageURL(f.slug, sub.ID)
 			title := fmt.Sprintf("%s: %s", f.name, sub.Title)
-			heading := "What we offer"
-			snippet := fmt.Sprintf("%s sets out %s for families across the borough.", f.name, strings.ToLower(sub.Criteria[0].Text))
-			body := strings.NewReplacer("{{title}}", title, "{{heading}}", heading, "{{snippet}}", snippet).Replace(string(page))
-			snap := &store.Snapshot{CrawlID: crawl.ID, Authority: f.slug, URL: url, FinalURL: url, Status: 200,
+			body := strings.NewReplacer("{{title}}", title, "{{heading}}", "What we offer", "{{snippet}}", snippetOf(f.name, sub)).Replace(string(page))
+			snaps[si] = &store.Snapshot{CrawlID: crawl.ID, Authority: f.slug, URL: url, FinalURL: url, Status: 200,
 				Header:     map[string][]string{"Content-Type": {"text/html; charset=utf-8"}, "Content-Encoding": {"gzip"}, "Etag": {`"abc"`}},
 				CapturedAt: crawl.Started.Add(time.Duration(si) * time.Minute), ContentType: "text/html", Charset: "utf-8", Kind: "html"}
-			if err := db.PutSnapshot(snap, []byte(body)); err != nil {
-				t.Fatal(err)
-			}
+			caps = append(caps, store.Capture{Snapshot: snaps[si], Body: []byte(body)})
+		}
+		if err := db.PutSnapshots(caps); err != nil {
+			t.Fatal(err)
+		}
+		for si, sub := range subs {
+			url := pageURL(f.slug, sub.ID)
+			title := fmt.Sprintf("%s: %s", f.name, sub.Title)
+			heading := "What we offer"
+			snippet := snippetOf(f.name, sub)
+			snap := snaps[si]
 			var crit []evidence.CriterionResult
 			for _, c := range sub.Criteria {
 				crit = append(crit, evidence.CriterionResult{ID: c.ID, Status: evidence.PartMet, Score: 0.5})
@@ -110,7 +132,7 @@ func seed(t testing.TB) (*store.DB, *config.Rubric) {
 				URL: url, Title: title, Heading: heading, Snippet: snippet, Confidence: 0.8,
 				SnapshotID: snap.ID, SHA256: snap.SHA256, CrawlID: crawl.ID, Origin: evidence.Suggested, Status: evidence.Proposed,
 			}
-			switch want(f.slug, si) {
+			switch scoreOf(f.pattern[si]) {
 			case evidence.Yes:
 				for _, c := range sub.Criteria {
 					it.Criteria = append(it.Criteria, c.ID)
@@ -164,4 +186,12 @@ func seed(t testing.TB) (*store.DB, *config.Rubric) {
 		}
 	}
 	return db, rub
+}
+
+func pageURL(slug, sub string) string {
+	return fmt.Sprintf("https://www.%s.gov.uk/localoffer/%s", slug, strings.ReplaceAll(sub, ".", "/"))
+}
+
+func snippetOf(name string, sub config.Subsection) string {
+	return fmt.Sprintf("%s sets out %s for families across the borough.", name, strings.ToLower(sub.Criteria[0].Text))
 }
