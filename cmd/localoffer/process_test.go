@@ -548,3 +548,90 @@ func TestKillDuringReviewSaves(t *testing.T) {
 	}
 	t.Logf("killed serve after %d acknowledged saves over %d sub-sections", total, len(acked))
 }
+
+// rlimitMu serialises the brief window in which this process lowers its
+// own file-size limit so that a child starts with it.
+var rlimitMu sync.Mutex
+
+// startWithFileLimit starts cmd with RLIMIT_FSIZE set to limit bytes: its
+// writes past that size fail with EFBIG, as they fail with ENOSPC on a full
+// disk. The limit is inherited at fork and restored here at once.
+func startWithFileLimit(t *testing.T, cmd *exec.Cmd, limit uint64) {
+	t.Helper()
+	rlimitMu.Lock()
+	defer rlimitMu.Unlock()
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: limit, Max: old.Max}); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Start()
+	if rerr := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); rerr != nil {
+		t.Fatal(rerr)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDiskFullDuringCrawl runs a crawl whose store cannot grow past a few
+// hundred kilobytes: the crawl must stop with a clear error and exit
+// status 1, the store must verify, and once there is room 'crawl --resume'
+// must finish the crawl.
+func TestDiskFullDuringCrawl(t *testing.T) {
+	const pages = 200
+	site := newChainSite(t, pages)
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, "0s", site.URL+"/p/0")
+	dbPath := filepath.Join(dir, "s.db")
+	// Create the store first so that the limit leaves room to open it.
+	if out, eo, code := runCLI(t, "--db", dbPath, "check"); code != 0 {
+		t.Logf("check of a new store: exit %d %s%s", code, out, eo)
+	}
+	if _, err := os.Stat(dbPath); err != nil {
+		db, err := store.Open(dbPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+	}
+	fi, _ := os.Stat(dbPath)
+	cmd := cli("--config", cfgPath, "--db", dbPath, "crawl")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	startWithFileLimit(t, cmd, uint64(fi.Size())+256<<10)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("crawl on a full disk: %v, want exit status 1\n%s%s", err, out.String(), errOut.String())
+	}
+	msg := out.String() + errOut.String()
+	if !strings.Contains(msg, "file too large") && !strings.Contains(msg, "no space") {
+		t.Errorf("the crawl's output does not say the disk is full:\n%s", msg)
+	}
+	t.Logf("crawl on a full disk said:\n%s", lastLines(msg, 8))
+	checkStore(t, dbPath)
+	_, done := committedURLs(t, dbPath, "la-0")
+	if len(done) >= pages {
+		t.Fatalf("all %d pages fitted: the limit did not bite", pages)
+	}
+
+	if o, eo, code := runCLI(t, "--config", cfgPath, "--db", dbPath, "crawl", "--resume"); code != 0 {
+		t.Fatalf("crawl --resume with room again: exit %d\n%s%s", code, o, eo)
+	}
+	_, all := committedURLs(t, dbPath, "la-0")
+	if len(all) != pages {
+		t.Errorf("%d of %d pages stored after the resumed crawl", len(all), pages)
+	}
+	checkStore(t, dbPath)
+}
+
+func lastLines(s string, n int) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	if len(l) > n {
+		l = l[len(l)-n:]
+	}
+	return strings.Join(l, "\n")
+}
