@@ -37,6 +37,10 @@ reviewed. Name authorities with --la for a pilot report on a subset.
 Future work comes from --notes FILE (Markdown or plain text), or else from
 the notes saved in the store.
 
+Best-practice quotes link to a captured copy of their page: by default the
+copies saved in DIR/evidence, or with --snapshot-url the review server's
+snapshot viewer (http://127.0.0.1:8080/snapshot/{id} for a default serve).
+
   localoffer report --out report/
   localoffer report --la bolton --la bury --title "Pilot findings" --out pilot/`,
 			Args: cobra.NoArgs,
@@ -45,7 +49,7 @@ the notes saved in the store.
 					return usagef("--out DIR is required")
 				}
 				if snapshotURL != "" && !strings.Contains(snapshotURL, "{id}") {
-					return usagef("--snapshot-url must contain {id}, where the snapshot id goes (for example http://127.0.0.1:8080/snapshots/{id})")
+					return usagef("--snapshot-url must contain {id}, where the snapshot id goes (for example http://127.0.0.1:8080/snapshot/{id}, the review server's snapshot viewer)")
 				}
 				cfg, err := g.loadConfig()
 				if err != nil {
