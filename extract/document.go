@@ -8,7 +8,7 @@ package extract
 type Document struct {
 	URL   string
 	Title string
-	// Kind is "html", "pdf" or "doc".
+	// Kind is "html", "pdf", "doc" (Word) or "text".
 	Kind string
 	// Headings are the page's headings in order (h1..h6 text).
 	Headings []string
@@ -28,8 +28,11 @@ type Document struct {
 	Warnings []string
 }
 
-// Section is a heading and the text under it, up to the next heading of the
-// same or a higher level.
+// Section is a heading and the text under it, up to the next heading of
+// any level: sections do not overlap, so MainText holds each line once.
+// Path links a section to the headings above it; Subtree gathers a
+// heading with all its subsections when a criterion needs the whole
+// topic.
 type Section struct {
 	Heading string
 	// Level is 1-6 for h1-h6, 0 for text before the first heading.
@@ -59,6 +62,31 @@ func (d *Document) MainText() string {
 		}
 		b = append(b, s.Text...)
 		b = append(b, '\n')
+	}
+	return string(b)
+}
+
+// Subtree returns the text of section i and of the sections nested under
+// it (those that follow with a deeper level), headings included.
+func (d *Document) Subtree(i int) string {
+	if i < 0 || i >= len(d.Sections) {
+		return ""
+	}
+	top := d.Sections[i]
+	var b []byte
+	for j := i; j < len(d.Sections); j++ {
+		s := d.Sections[j]
+		if j > i && (s.Level <= top.Level || top.Level == 0) {
+			break
+		}
+		if s.Heading != "" {
+			b = append(b, s.Heading...)
+			b = append(b, '\n')
+		}
+		if s.Text != "" {
+			b = append(b, s.Text...)
+			b = append(b, '\n')
+		}
 	}
 	return string(b)
 }

@@ -249,3 +249,19 @@ func TestSniff(t *testing.T) {
 		}
 	}
 }
+
+func TestSubtree(t *testing.T) {
+	d := &Document{Sections: []Section{
+		{Text: "intro"},
+		{Heading: "A", Level: 2, Text: "a"},
+		{Heading: "A1", Level: 3, Text: "a1"},
+		{Heading: "A2", Level: 3, Text: "a2"},
+		{Heading: "B", Level: 2, Text: "b"},
+	}}
+	cases := map[int]string{0: "intro\n", 1: "A\na\nA1\na1\nA2\na2\n", 2: "A1\na1\n", 4: "B\nb\n", 5: "", -1: ""}
+	for i, want := range cases {
+		if got := d.Subtree(i); got != want {
+			t.Errorf("Subtree(%d) = %q, want %q", i, got, want)
+		}
+	}
+}

@@ -110,8 +110,25 @@ func pdfPages(body []byte) (pages [][]pdfLine, title string, err error) {
 	}
 }
 
+// deadlineReader makes the PDF library give up once the deadline has
+// passed: its next read panics, and pdfPages recovers. Without it a file
+// that sends the library round in circles would keep a goroutine busy
+// after PDF has returned.
+type deadlineReader struct {
+	r        *bytes.Reader
+	deadline time.Time
+}
+
+func (d deadlineReader) ReadAt(p []byte, off int64) (int, error) {
+	if time.Now().After(d.deadline) {
+		panic("reading took longer than the time allowed")
+	}
+	return d.r.ReadAt(p, off)
+}
+
 func readPDF(body []byte) ([][]pdfLine, string, error) {
-	r, err := pdf.NewReader(bytes.NewReader(body), int64(len(body)))
+	src := deadlineReader{r: bytes.NewReader(body), deadline: time.Now().Add(PDFTimeout)}
+	r, err := pdf.NewReader(src, int64(len(body)))
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: %v", ErrBrokenPDF, err)
 	}
