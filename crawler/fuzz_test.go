@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/localoffer/localoffer/config"
 )
 
 // checkNormalized holds for every URL the normaliser accepts: it parses
@@ -124,6 +126,48 @@ func FuzzRobots(f *testing.F) {
 			if s == "" {
 				t.Fatal("empty sitemap URL listed")
 			}
+		}
+	})
+}
+
+// FuzzScope resolves hostile links on a council page and asks the scope
+// whether to follow them: a link may only be in scope when its host is one
+// the authority names. Userinfo, backslashes, fragments, percent-encoded
+// dots and look-alike suffixes must not smuggle another host in.
+func FuzzScope(f *testing.F) {
+	for _, s := range []string{
+		"https://www.la.test@evil.test/", "https://evil.test#@www.la.test/", "https://www.la.test.evil.test/",
+		`https:\\evil.test\send`, "//evil.test/%2f%2fwww.la.test", "https://www%2ela%2etest/", "https://WWW.LA.TEST./x",
+		"https://directory.la.test:444/", "http://www.la.test:80/", "https://[::ffff:127.0.0.1]/", "https://evil.test\\@www.la.test/",
+		"/send/page", "../../../etc", "https://directory.la.test/kb5/x.page",
+	} {
+		f.Add(s)
+	}
+	a := config.Authority{Slug: "la", StartURLs: []string{"https://www.la.test/send/"}, AllowedHosts: []string{"directory.la.test"}}
+	sc, err := newScope(a, config.Settings{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	base, _ := url.Parse("https://www.la.test/send/index.html")
+	f.Fuzz(func(t *testing.T, ref string) {
+		n, err := resolve(base, ref)
+		if err != nil {
+			return
+		}
+		u, err := url.Parse(n)
+		if err != nil {
+			t.Fatalf("resolve(%q) = %q, which does not parse", ref, n)
+		}
+		in := sc.inScope(hostKey(u))
+		host := u.Hostname()
+		if in && host != "www.la.test" && host != "directory.la.test" {
+			t.Fatalf("link %q resolved to %q (host %q) is in scope", ref, n, host)
+		}
+		if !in && host == "www.la.test" && u.Port() == "" {
+			t.Fatalf("link %q to the council's own host (%q) is out of scope", ref, n)
+		}
+		if in != InScope(a, n) {
+			t.Fatalf("InScope(%q) = %v, scope said %v", n, !in, in)
 		}
 	})
 }
