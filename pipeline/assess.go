@@ -470,18 +470,19 @@ func signposting(criterion string, a config.Authority, pages []*page, g *linkGra
 			if l.to != entry {
 				continue
 			}
-			if l.nav {
-				// The Local Offer's own menu linking to its home page says
-				// nothing about finding it from the council site.
-				if !inside {
-					navLinked = true
-				}
-				continue
+			// The Local Offer's own menu linking to its home page says
+			// nothing about finding it from the council site.
+			if l.nav && !inside {
+				navLinked = true
 			}
-			if isAtoZ(p) {
+			az := isAtoZ(p)
+			if az {
 				azLinked = true
 			}
-			if k == home || isAtoZ(p) || !inside && namesLocalOffer(l.text) {
+			// A menu link repeated on every council page makes none of them
+			// evidence, except the home page and an A to Z. (A page whose
+			// menu and text both link here may be recorded as menu only.)
+			if k == home || az || !l.nav && !inside && namesLocalOffer(l.text) {
 				c, ok := dist[k]
 				if !ok {
 					c = 99
