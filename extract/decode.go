@@ -16,7 +16,10 @@ import (
 // crawl sometimes stores images or archives served as text/html.
 var ErrBinary = errors.New("body is binary, not text")
 
-// ErrEmpty reports a body with nothing in it.
+// ErrEmpty reports a body with nothing in it. Extraction itself returns an
+// empty Document with an "empty body" warning instead, which keeps the
+// page's URL words; ErrEmpty is for callers that treat an empty capture as
+// a failure.
 var ErrEmpty = errors.New("empty body")
 
 // Decode converts body to UTF-8 text and returns it with the name of the

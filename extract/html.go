@@ -610,6 +610,11 @@ func (r *renderer) element(n *html.Node, ctx walkCtx) {
 		inner.chrome = true
 	}
 	if isHidden(n) && !r.p.controlled[attr(n, "id")] {
+		// Hidden menu panels (mega menus) still say where the site's
+		// navigation leads; hidden content says nothing.
+		if ctx.chrome {
+			r.collectNavLinks(n)
+		}
 		return
 	}
 	if !ctx.chrome && r.p.isChrome(n, ctx.sectioned, ctx.depth) {
@@ -769,6 +774,24 @@ func (r *renderer) collectLinks(n *html.Node) {
 		}
 		if c.DataAtom == atom.A {
 			r.link(c, false)
+			return false
+		}
+		return true
+	})
+}
+
+// collectNavLinks records the links under n as chrome links.
+func (r *renderer) collectNavLinks(n *html.Node) {
+	if n.DataAtom == atom.A {
+		r.link(n, true)
+		return
+	}
+	walkElements(n, func(c *html.Node) bool {
+		if skipTag(c.DataAtom) {
+			return false
+		}
+		if c.DataAtom == atom.A {
+			r.link(c, true)
 			return false
 		}
 		return true
