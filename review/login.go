@@ -38,7 +38,14 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request, _ *reqCtx) er
 }
 
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, name, next string, errs []fieldError) error {
-	token := randomToken()
+	// Keep a token the browser already has, so that a second login tab
+	// (or any other request for this page) does not void the first form.
+	token := ""
+	if ck, err := r.Cookie(loginCookie); err == nil && len(ck.Value) >= 32 {
+		token = ck.Value
+	} else {
+		token = randomToken()
+	}
 	s.setCookie(w, r, loginCookie, token, 3600)
 	p := &loginPage{Name: name, Next: safeNext(next), LoginCSRF: token}
 	p.Title = "Sign in"

@@ -63,6 +63,7 @@ type route struct {
 // cannot be added without saying who may use it.
 func (s *Server) buildRoutes() []route {
 	return []route{
+		{"GET", "/favicon.ico", public, s.favicon},
 		{"GET", "/login", public, s.loginForm},
 		{"POST", "/login", public, s.login},
 		{"POST", "/logout", signedIn, s.logout},
@@ -170,4 +171,11 @@ func (s *Server) gate(rt route) http.Handler {
 			s.fail(w, r, c, err)
 		}
 	})
+}
+
+// favicon answers browsers' automatic request for an icon, which would
+// otherwise be sent to the login page.
+func (s *Server) favicon(w http.ResponseWriter, r *http.Request, _ *reqCtx) error {
+	http.Redirect(w, r, "/static/favicon.svg", http.StatusMovedPermanently)
+	return nil
 }

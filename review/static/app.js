@@ -86,6 +86,7 @@
         current = i; c.classList.add("is-current");
       });
     });
+    document.documentElement.setAttribute("data-keys", "ready");
     var es = document.querySelector("[data-autofocus]");
     if (es) { es.focus(); return; }
     var id = location.hash.slice(1);
