@@ -622,8 +622,13 @@ func (c *crawl) countCaptureLocked(s *store.Snapshot) {
 	case s.Status >= 200 && s.Status < 300 && s.Kind != "error":
 		c.countKept(s)
 	}
-	if s.Error != "" {
+	switch {
+	case s.Error != "":
 		c.counts.Errors[errorKind(s)]++
+	case s.Truncated && !s.NotModified:
+		// A page cut at max_page_bytes is kept, but the site served
+		// more than a page should be: the summary says so.
+		c.counts.Errors["truncated"]++
 	}
 }
 

@@ -204,6 +204,9 @@ func TestHostileSite(t *testing.T) {
 			t.Errorf("%s: kept %d bytes, limit is 1 MiB", p, s.Size)
 		}
 	}
+	if n := r.rec.Counts.Errors["truncated"]; n < 2 {
+		t.Errorf("crawl summary counts %d pages cut at the size limit, want 2 (the huge page and the bomb)", n)
+	}
 	if r.rec.Counts.Bytes <= 0 {
 		t.Errorf("crawl summary counts %d bytes for %d pages", r.rec.Counts.Bytes, r.rec.Counts.Pages)
 	}
