@@ -183,6 +183,12 @@ func TestSiteRepetition(t *testing.T) {
 		if !strings.Contains(d.MainText(), "Telephone 01632 960111") {
 			t.Errorf("after %d pages the page's own text is gone", learned)
 		}
+		// The page repeats the sidebar's help sentence in its own text:
+		// there it is content, amid sentences that do not repeat.
+		const shared = "Need help reading this page?"
+		if n := strings.Count(d.MainText(), shared); learned >= DefaultMinPages && n != 1 {
+			t.Errorf("after %d pages the shared sentence appears %d times, want once (in the content)", learned, n)
+		}
 	}
 }
 

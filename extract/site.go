@@ -3,6 +3,7 @@ package extract
 import (
 	"hash/maphash"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -25,8 +26,10 @@ const (
 // cookie banner, sidebars, footer) so they can be dropped as chrome.
 //
 // Use it in two passes over a crawl: Learn every HTML page, then call
-// Document on each. Learn keeps only 64-bit fingerprints of text runs (the
-// text between two block-level tags), so memory stays small. A Site is
+// Document on each. Learn keeps only 64-bit fingerprints of pairs of
+// neighbouring text runs (a run is the text between two block-level tags),
+// so memory stays small, and a sentence counts as chrome only where it
+// repeats together with its neighbours. A Site is
 // safe for concurrent use.
 type Site struct {
 	// Share and MinPages tune what counts as repeated; see the defaults.
@@ -63,11 +66,12 @@ func (s *Site) Learn(body []byte, contentType, pageURL string) {
 	if err != nil || strings.TrimSpace(text) == "" {
 		return
 	}
-	var hs, ts []uint64
+	var seq, ts []uint64
 	visitRuns(text, func(raw []byte, h uint64) {
-		if len(raw) <= maxRunBytes {
-			hs = append(hs, h)
+		if len(raw) > maxRunBytes {
+			h = 0 // content: pairs with it are never chrome
 		}
+		seq = append(seq, h)
 	}, func(title string) {
 		for _, part := range titleParts(title) {
 			if h, ok := hashRun([]byte(part)); ok {
@@ -75,6 +79,7 @@ func (s *Site) Learn(body []byte, contentType, pageURL string) {
 			}
 		}
 	})
+	hs := runPairs(seq)
 	slices.Sort(hs)
 	hs = slices.Compact(hs)
 	slices.Sort(ts)
@@ -126,8 +131,9 @@ func (s *Site) threshold() int32 {
 
 // repeated finds the elements under body whose every text run is repeated
 // across the site. It never marks the main content root or an ancestor of
-// it, nor a lone heading, term or table header, which repeat on template
-// pages ("Contact details") while the text under them differs.
+// it, nor an element holding an h1 (a page titled like its menu item), nor
+// a lone heading, term or table header, which repeat on template pages
+// ("Contact details") while the text under them differs.
 func (s *Site) repeated(body, main *html.Node) map[*html.Node]bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -135,12 +141,18 @@ func (s *Site) repeated(body, main *html.Node) map[*html.Node]bool {
 	if t == 0 {
 		return nil
 	}
-	w := runWalker{boiler: func(h uint64) bool { return s.runs[h] >= t }}
+	var w runWalker
 	w.visit(body)
 	w.end()
+	// A run is chrome when it and a neighbour repeat together: the pair
+	// (previous, this) or (this, next) is on enough pages. A sentence
+	// that a page shares with the footer, amid the page's own text, is
+	// not.
+	rep := func(a, b uint64) bool { return a != 0 && b != 0 && s.runs[pairHash(a, b)] >= t }
 	// prefix[i] counts repeated runs among the first i runs.
-	prefix := make([]int32, len(w.flags)+1)
-	for i, f := range w.flags {
+	prefix := make([]int32, len(w.hashes)+1)
+	for i, h := range w.hashes {
+		f := i > 0 && rep(w.hashes[i-1], h) || i+1 < len(w.hashes) && rep(h, w.hashes[i+1])
 		prefix[i+1] = prefix[i]
 		if f {
 			prefix[i+1]++
@@ -154,7 +166,7 @@ func (s *Site) repeated(body, main *html.Node) map[*html.Node]bool {
 				continue
 			}
 			if rg, ok := w.ranges[c]; ok && rg[1] > rg[0] && prefix[rg[1]]-prefix[rg[0]] == rg[1]-rg[0] &&
-				(main == nil || !contains(c, main)) && removable(c, rg[1]-rg[0]) {
+				(main == nil || !contains(c, main)) && removable(c, rg[1]-rg[0]) && !elementStats(c).h1 {
 				if out == nil {
 					out = make(map[*html.Node]bool)
 				}
@@ -237,19 +249,18 @@ func titleParts(title string) []string {
 }
 
 // runWalker cuts the element tree into text runs exactly as visitRuns
-// cuts the token stream, and records which block elements span which runs.
+// cuts the scanned text, and records which block elements span which runs.
 type runWalker struct {
 	buf    []byte
-	flags  []bool
+	hashes []uint64 // per run; 0 for runs too long to be chrome
 	ranges map[*html.Node][2]int32
-	boiler func(uint64) bool
 }
 
 func (w *runWalker) end() {
 	if len(w.buf) > maxRunBytes {
-		w.flags = append(w.flags, false)
+		w.hashes = append(w.hashes, 0)
 	} else if h, ok := hashRun(w.buf); ok {
-		w.flags = append(w.flags, w.boiler(h))
+		w.hashes = append(w.hashes, h)
 	}
 	w.buf = w.buf[:0]
 }
@@ -259,6 +270,23 @@ func (w *runWalker) end() {
 // runs are taken as content without hashing them, which saves most of the
 // fingerprinting time.
 const maxRunBytes = 512
+
+// runPairs returns the fingerprints of each pair of neighbouring runs,
+// leaving out pairs with a long (content) run.
+func runPairs(seq []uint64) []uint64 {
+	var out []uint64
+	for i := 1; i < len(seq); i++ {
+		if seq[i-1] != 0 && seq[i] != 0 {
+			out = append(out, pairHash(seq[i-1], seq[i]))
+		}
+	}
+	return out
+}
+
+// pairHash combines two run fingerprints, in order.
+func pairHash(a, b uint64) uint64 {
+	return (a^0x9E3779B97F4A7C15)*0xBF58476D1CE4E5B9 ^ bits.RotateLeft64(b, 31)
+}
 
 func (w *runWalker) visit(n *html.Node) {
 	if w.ranges == nil {
@@ -274,10 +302,10 @@ func (w *runWalker) visit(n *html.Node) {
 			}
 			if isBlock(c.DataAtom) {
 				w.end()
-				first := int32(len(w.flags))
+				first := int32(len(w.hashes))
 				w.visit(c)
 				w.end()
-				w.ranges[c] = [2]int32{first, int32(len(w.flags))}
+				w.ranges[c] = [2]int32{first, int32(len(w.hashes))}
 				continue
 			}
 			w.visit(c)
