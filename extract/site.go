@@ -131,8 +131,7 @@ func (s *Site) threshold() int32 {
 
 // repeated finds the elements under body whose every text run is repeated
 // across the site. It never marks the main content root or an ancestor of
-// it, nor an element holding an h1 (a page titled like its menu item), nor
-// a lone heading, term or table header, which repeat on template pages
+// it, nor a lone heading, term or table header, which repeat on template pages
 // ("Contact details") while the text under them differs.
 func (s *Site) repeated(body, main *html.Node) map[*html.Node]bool {
 	s.mu.RLock()
@@ -166,7 +165,7 @@ func (s *Site) repeated(body, main *html.Node) map[*html.Node]bool {
 				continue
 			}
 			if rg, ok := w.ranges[c]; ok && rg[1] > rg[0] && prefix[rg[1]]-prefix[rg[0]] == rg[1]-rg[0] &&
-				(main == nil || !contains(c, main)) && removable(c, rg[1]-rg[0]) && !elementStats(c).h1 {
+				(main == nil || !contains(c, main)) && removable(c, rg[1]-rg[0]) {
 				if out == nil {
 					out = make(map[*html.Node]bool)
 				}
