@@ -112,10 +112,12 @@ func names(as []*Authority) string {
 	return joinAnd(ns)
 }
 
+// subTitles lists full sub-section titles: out of the heatmap's section
+// columns, "Future Steps" alone would not say which section it is.
 func subTitles(ss []config.Subsection) string {
 	ts := make([]string, len(ss))
 	for i, s := range ss {
-		ts[i] = shortSub(s)
+		ts[i] = s.Title
 	}
 	return strings.Join(ts, "; ")
 }
