@@ -144,6 +144,7 @@ func TestCompare(t *testing.T) {
 		{url: h + "/custody", body: "Leaving custody\nSupport on release.", status: 200},
 		{url: h + "/ehc", body: "Asking for an EHC assessment\nFill in the form.", status: 200},
 		{url: h + "/old-news", body: "News\nOld story", status: 200},
+		{url: h + "/events?month=2025-09", body: "Events\nSeptember", status: 200},
 	})
 	v2 := putCrawl(t, db, store.CrawlDone, []page{
 		{url: h + "/", body: "Home\nWelcome", status: 200},
@@ -153,6 +154,7 @@ func TestCompare(t *testing.T) {
 		{url: h + "/ehc", status: 301, location: "/ehc-plans"},
 		{url: h + "/ehc-plans", body: "Asking for an EHC assessment\nFill in the form.", status: 200},
 		{url: h + "/drop-ins", body: "Drop-in sessions\nEvery Tuesday.", status: 200},
+		{url: h + "/events?month=2025-10", body: "Events\nOctober", status: 200},
 	})
 	r, err := changes.Compare(db, v1, v2, changes.Options{Text: plainText, Evidence: map[string][]string{
 		h + "/funding": {"general.funding"},
@@ -180,6 +182,9 @@ func TestCompare(t *testing.T) {
 		if got[u] != w {
 			t.Errorf("page %s = %q, want %q", u, got[u], w)
 		}
+	}
+	if r.Calendar != 2 {
+		t.Errorf("Calendar = %d, want 2 (one month gone, one new)", r.Calendar)
 	}
 	if r.Unchanged != 2 {
 		t.Errorf("Unchanged = %d, want 2 (home and the footer-only page)", r.Unchanged)
@@ -220,5 +225,27 @@ func TestCompare_IncompleteCrawlDoesNotRemove(t *testing.T) {
 	}
 	if _, err := changes.Compare(db, v1, "999", changes.Options{Text: plainText}); err == nil {
 		t.Error("Compare with a missing crawl succeeded")
+	}
+}
+
+func TestIsCalendar(t *testing.T) {
+	tests := []struct {
+		url   string
+		links []store.Link
+		want  bool
+	}{
+		{"http://x/events/calendar?month=2025-09", nil, true},
+		{"http://x/whats-on?date=2025-09-14&view=day", nil, true},
+		{"http://x/events/calendar", []store.Link{{URL: "http://x/events/calendar?month=2025-10"}}, true},
+		{"http://x/events/calendar", []store.Link{{URL: "/events/calendar?month=2025-10"}}, true},
+		{"http://x/send/local-offer", []store.Link{{URL: "http://x/events/calendar?month=2025-10"}}, false},
+		{"http://x/directory/service.page?id=2025", nil, false},
+		{"http://x/news?page=2", nil, false},
+		{"http://x/annual-report-2025", nil, false},
+	}
+	for _, tt := range tests {
+		if got := changes.IsCalendar(tt.url, tt.links); got != tt.want {
+			t.Errorf("IsCalendar(%q, %v) = %v, want %v", tt.url, tt.links, got, tt.want)
+		}
 	}
 }

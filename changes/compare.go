@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -55,6 +56,10 @@ type Report struct {
 	// Unseen are pages of the old crawl that the new crawl did not reach
 	// although it did not finish; they are not reported as removed.
 	Unseen []string
+	// Calendar counts calendar views (pages of dates, see IsCalendar) that
+	// were added, removed or changed: they change with the date itself, so
+	// they are counted here and not listed.
+	Calendar int
 }
 
 // Count returns how many pages changed in the given way.
@@ -82,8 +87,9 @@ type Options struct {
 }
 
 type capture struct {
-	snap  *store.Snapshot
-	final string
+	snap     *store.Snapshot
+	final    string
+	calendar bool
 }
 
 type side struct {
@@ -128,7 +134,7 @@ func load(db *store.DB, crawlID string) (*side, error) {
 				s.seen[final] = true
 			}
 			if _, ok := s.content[final]; !ok || final == sn.URL {
-				s.content[final] = &capture{snap: sn, final: final}
+				s.content[final] = &capture{snap: sn, final: final, calendar: IsCalendar(final, sn.Links)}
 			}
 		case sn.Status == http.StatusNotFound || sn.Status == http.StatusGone:
 			s.gone[sn.URL] = sn.Status
@@ -200,6 +206,15 @@ func Compare(db *store.DB, fromID, toID string, o Options) (*Report, error) {
 	moveTargets := map[string]bool{}
 	for _, u := range sortedKeys(a.content) {
 		old := a.content[u]
+		if cur, ok := b.content[u]; ok && (old.calendar || cur.calendar) {
+			if old.snap.SHA256 != cur.snap.SHA256 {
+				r.Calendar++
+			}
+			continue
+		} else if !ok && old.calendar {
+			r.Calendar++
+			continue
+		}
 		if cur, ok := b.content[u]; ok {
 			if old.snap.SHA256 == cur.snap.SHA256 {
 				r.Unchanged++
@@ -257,6 +272,10 @@ func Compare(db *store.DB, fromID, toID string, o Options) (*Report, error) {
 			continue
 		}
 		cur := b.content[u]
+		if cur.calendar {
+			r.Calendar++
+			continue
+		}
 		r.Pages = append(r.Pages, Page{Kind: Added, URL: u, Title: title(cur), NewSnapshot: cur.snap.ID})
 	}
 	for i := range r.Pages {
@@ -378,4 +397,32 @@ func (r *Report) Reasons() map[string]string {
 		}
 	}
 	return m
+}
+
+// calendarQuery matches a query parameter that names a date, as calendar
+// views use: month=2025-09, date=2025-09-14, year=2025...
+var calendarQuery = regexp.MustCompile(`(?i)(?:^|&)(?:month|date|day|week|year|ym|cal(?:endar)?|start_?date|from)=\d{4}(?:[-/]?\d{1,2}){0,2}(?:&|$)`)
+
+// IsCalendar reports whether a page is a calendar view: its address asks
+// for a date, or it links to its own address asking for one (the "next
+// month" link of a calendar's front page). Such pages change as time
+// passes, whatever the council did, so change detection counts them apart.
+func IsCalendar(pageURL string, links []store.Link) bool {
+	u, err := url.Parse(pageURL)
+	if err != nil {
+		return false
+	}
+	if calendarQuery.MatchString(u.RawQuery) {
+		return true
+	}
+	for _, l := range links {
+		lu, err := u.Parse(l.URL)
+		if err != nil || lu.Host != u.Host || lu.Path != u.Path {
+			continue
+		}
+		if calendarQuery.MatchString(lu.RawQuery) {
+			return true
+		}
+	}
+	return false
 }

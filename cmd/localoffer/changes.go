@@ -158,6 +158,9 @@ func printChanges(w io.Writer, db *store.DB, rep *changes.Report, r *config.Rubr
 		rep.From.ID, rep.From.Started.Format("2006-01-02 15:04"), rep.To.ID, rep.To.Started.Format("2006-01-02 15:04"))
 	fmt.Fprintf(w, "%d added, %d removed, %d changed, %d moved, %d unchanged\n",
 		rep.Count(changes.Added), rep.Count(changes.Removed), rep.Count(changes.Changed), rep.Count(changes.Moved), rep.Unchanged)
+	if rep.Calendar > 0 {
+		fmt.Fprintf(w, "%d calendar pages changed with the date; they are not listed\n", rep.Calendar)
+	}
 	if len(rep.Unseen) > 0 {
 		fmt.Fprintf(w, "%d pages of the old crawl were not reached by the new one, which did not finish; they are not counted as removed\n", len(rep.Unseen))
 	}
@@ -225,9 +228,10 @@ func writeChangesJSON(w io.Writer, rep *changes.Report) error {
 		From      string   `json:"from_crawl"`
 		To        string   `json:"to_crawl"`
 		Unchanged int      `json:"unchanged"`
+		Calendar  int      `json:"calendar_pages_changed"`
 		Unseen    []string `json:"unseen,omitempty"`
 		Pages     []page   `json:"pages"`
-	}{Authority: rep.Authority, From: rep.From.ID, To: rep.To.ID, Unchanged: rep.Unchanged, Unseen: rep.Unseen, Pages: []page{}}
+	}{Authority: rep.Authority, From: rep.From.ID, To: rep.To.ID, Unchanged: rep.Unchanged, Calendar: rep.Calendar, Unseen: rep.Unseen, Pages: []page{}}
 	for _, p := range rep.Pages {
 		subs := p.Subsections
 		if subs == nil {
