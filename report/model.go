@@ -185,6 +185,9 @@ type Report struct {
 	Advisers    []string
 	// NeedsReReview counts counted decisions whose evidence went stale.
 	NeedsReReview int
+	// PartialJudged counts fixed Partial scores that carry the SEN
+	// adviser's judgement, as the brief asks of every Partial.
+	PartialJudged int
 	// Notes is the future-work text (Markdown or plain text).
 	Notes string
 	// SnapshotNote says where snapshot links lead.
@@ -276,6 +279,9 @@ func Build(db *store.DB, rub *config.Rubric, o Options) (*Report, error) {
 				}
 				if d.NeedsReReview {
 					r.NeedsReReview++
+				}
+				if cell.Score == evidence.Partial && strings.TrimSpace(d.AdviserJudgement) != "" {
+					r.PartialJudged++
 				}
 			}
 		}

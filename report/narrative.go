@@ -58,6 +58,9 @@ func (r *Report) Summary() []string {
 		out = append(out, fmt.Sprintf("The commonest gap is %q (%s), with no accepted evidence at %s.",
 			g.Criterion.Text, subTitle(g.Subsection), plural(len(g.Authorities), "authority", "authorities")))
 	}
+	if t.Partial > 0 {
+		out = append(out, fmt.Sprintf("The SEN adviser has recorded a judgement on %d of the %d Partial scores.", r.PartialJudged, t.Partial))
+	}
 	if len(r.Examples) > 0 {
 		out = append(out, fmt.Sprintf("Reviewers marked %s as best practice that other authorities could follow.", plural(len(r.Examples), "example", "examples")))
 	}
@@ -331,6 +334,9 @@ func (r *Report) FutureWork() []string {
 	var out []string
 	if r.Totals.Unreviewed > 0 {
 		out = append(out, fmt.Sprintf("Finish the review: %d sub-section scores are not yet fixed by a reviewer and are not counted in this report.", r.Totals.Unreviewed))
+	}
+	if n := r.Totals.Partial - r.PartialJudged; n > 0 {
+		out = append(out, fmt.Sprintf("Ask the SEN adviser for a judgement on the %s still without one.", plural(n, "Partial score", "Partial scores")))
 	}
 	if r.NeedsReReview > 0 {
 		out = append(out, fmt.Sprintf("Look again at %d fixed scores whose evidence changed on the authority's site after review.", r.NeedsReReview))

@@ -114,6 +114,10 @@ func TestNumbersEqualStore(t *testing.T) {
 	if len(r.RubricVersions) != 1 || r.RubricVersions[0] != rub.Version {
 		t.Errorf("rubric versions %v, want [%s]", r.RubricVersions, rub.Version)
 	}
+	// The fixture gives every Partial an adviser's judgement.
+	if r.PartialJudged != r.Totals.Partial || r.Totals.Partial == 0 {
+		t.Errorf("%d of %d Partials judged, want all", r.PartialJudged, r.Totals.Partial)
+	}
 	if strings.Join(r.Reviewers, ",") != "ana" || strings.Join(r.Advisers, ",") != "sam" {
 		t.Errorf("reviewers %v advisers %v", r.Reviewers, r.Advisers)
 	}
