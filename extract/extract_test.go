@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -268,6 +269,34 @@ func TestSubtree(t *testing.T) {
 	for i, want := range cases {
 		if got := d.Subtree(i); got != want {
 			t.Errorf("Subtree(%d) = %q, want %q", i, got, want)
+		}
+	}
+}
+
+// TestResolve checks that the fast path for common links agrees with
+// net/url on every href, so it can never change a link.
+func TestResolve(t *testing.T) {
+	bases := []string{"https://www.council.example/send/page", "http://la.example:8080/a/b/?q=1", "https://x.example"}
+	hrefs := []string{
+		"/send/local-offer", "/", "/a/./b", "/a/../b", "/kb5/x/advice.page?id=Qx7", "/search?q=a&b=c",
+		"https://other.example/path", "https://other.example", "http://other.example/?a=b", "/a#frag",
+		"https://other.example/a#frag", "//cdn.example/x", "/a b", "/caf%C3%A9", "relative/path",
+		"../up", "?q=1", "https://user@host.example/", "https://HOST.example/A", "mailto:a@b.example",
+		"javascript:void(0)", "/a:b", "https://h.example/a?x=1?y=2", "https://h.example:443/a",
+	}
+	for _, b := range bases {
+		base, _ := url.Parse(b)
+		r := &renderer{p: &pageState{base: base}}
+		for _, h := range hrefs {
+			got := r.resolve(h)
+			want := ""
+			if u, err := base.Parse(h); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+				u.Fragment, u.RawFragment = "", ""
+				want = u.String()
+			}
+			if got != want {
+				t.Errorf("resolve(%q) against %s = %q, want %q", h, b, got, want)
+			}
 		}
 	}
 }

@@ -748,6 +748,9 @@ func (r *renderer) link(n *html.Node, chrome bool) bool {
 // resolve makes href absolute against the page and drops its fragment; it
 // returns "" for links that are not http(s).
 func (r *renderer) resolve(href string) string {
+	if s, ok := r.fastResolve(href); ok {
+		return s
+	}
 	var u *url.URL
 	var err error
 	if r.p.base != nil {
@@ -764,6 +767,48 @@ func (r *renderer) resolve(href string) string {
 	u.Fragment = ""
 	u.RawFragment = ""
 	return u.String()
+}
+
+// fastResolve handles the common hrefs, a root-relative path or an
+// absolute http(s) URL made of plain characters, without the cost of
+// parsing; it reports false for anything else.
+func (r *renderer) fastResolve(href string) (string, bool) {
+	if i := strings.IndexByte(href, '#'); i >= 0 {
+		href = href[:i]
+	}
+	for i := 0; i < len(href); i++ {
+		c := href[i]
+		plain := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '/' || c == '-' || c == '_' || c == '=' || c == '&' || c == '?' || c == ':'
+		if !plain && c != '.' {
+			return "", false
+		}
+		if c == '.' && (i == 0 || href[i-1] == '/') {
+			return "", false // dot segments need resolving
+		}
+	}
+	switch {
+	case strings.HasPrefix(href, "https://") || strings.HasPrefix(href, "http://"):
+		if strings.Count(href, ":") != 1 || strings.Count(href, "?") > 1 {
+			return "", false
+		}
+		rest := href[strings.Index(href, "//")+2:]
+		if rest == "" || rest[0] == '/' || strings.ContainsAny(rest[:strings.IndexAny(rest+"/", "/?")], "&=") {
+			return "", false
+		}
+		if !strings.ContainsAny(rest, "/?") {
+			return "", false // net/url decides about a bare host
+		}
+		return href, true
+	case len(href) > 0 && href[0] == '/' && (len(href) == 1 || href[1] != '/'):
+		b := r.p.base
+		if b == nil || b.Host == "" || (b.Scheme != "http" && b.Scheme != "https") || b.User != nil ||
+			strings.Count(href, "?") > 1 || strings.IndexByte(href, ':') >= 0 {
+			return "", false
+		}
+		return b.Scheme + "://" + b.Host + href, true
+	}
+	return "", false
 }
 
 // collectLinks records the links under n as content links.
