@@ -62,7 +62,7 @@ var criterionText = map[string][2]string{
 // fixture is a store seeded with three authorities, users of every role,
 // suggestions and evidence, and a server over it.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	srv    *Server
 	rubric *config.Rubric
@@ -79,14 +79,19 @@ var roles = []evidence.Role{evidence.Viewer, evidence.Reviewer, evidence.Adviser
 
 func userOf(r evidence.Role) string { return string(r) + "1" }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
+	return newFixtureWith(t, testAuthorities)
+}
+
+// newFixtureWith seeds the authorities of the YAML list authorities.
+func newFixtureWith(t testing.TB, authorities string) *fixture {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "review.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	cfg, err := config.Parse("authorities.yaml", []byte(testAuthorities))
+	cfg, err := config.Parse("authorities.yaml", []byte(authorities))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +118,7 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func readTestdata(t *testing.T, name string) []byte {
+func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
@@ -127,7 +132,7 @@ func readTestdata(t *testing.T, name string) []byte {
 // differently.
 func (f *fixture) seed(slug string, n int) {
 	t := f.t
-	base := map[string]string{"brackenfield": "https://brackenfield.example", "fellside": "https://fellside.example", "merrow-bridge": "https://merrow.example"}[slug]
+	base := "https://" + slug + ".example"
 	cr := &store.Crawl{Authority: slug, Started: f.now.Add(-2 * time.Hour)}
 	if err := f.db.CreateCrawl(cr); err != nil {
 		t.Fatal(err)
@@ -319,7 +324,7 @@ func termsOf(h string) []string {
 }
 
 // testLog sends the server's log to the test's output.
-type testLog struct{ t *testing.T }
+type testLog struct{ t testing.TB }
 
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Helper()
