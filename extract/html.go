@@ -26,10 +26,8 @@ func HTML(body []byte, contentType, pageURL string) (*Document, error) {
 	return extractHTML(body, contentType, pageURL, nil)
 }
 
-// boilerFunc reports whether a text run with the given fingerprint repeats
-// across enough of the site to be chrome.
-type boilerFunc func(h uint64) bool
-
+// extractHTML extracts a page; site, when not nil, adds what it learned
+// about repeated blocks and title affixes.
 func extractHTML(body []byte, contentType, pageURL string, site *Site) (*Document, error) {
 	doc := &Document{URL: pageURL, Kind: "html", PathWords: PathWords(pageURL)}
 	if len(bytes.TrimSpace(body)) == 0 {
