@@ -157,7 +157,8 @@ func Suggest(r *config.Rubric, cands []Candidate, o SuggestOptions) ([]Suggestio
 		var statuses []Status
 		var firsts []kept
 		pages := map[string]*pageItem{}
-		var order []string
+		// ranks are the pages suggested for each criterion, best first.
+		ranks := map[string][]string{}
 		for _, crit := range ss.Criteria {
 			ks := byCrit[crit.ID]
 			sort.SliceStable(ks, func(i, j int) bool {
@@ -177,15 +178,26 @@ func Suggest(r *config.Rubric, cands []Candidate, o SuggestOptions) ([]Suggestio
 			}
 			sug.Criteria = append(sug.Criteria, res)
 			statuses = append(statuses, res.Status)
-			for i, k := range ks {
-				if i >= o.PerCriterion || k.status != ks[0].status || k.rel < o.Relative*ks[0].rel {
+			seen := map[string]bool{}
+			n := 0
+			for _, k := range ks {
+				if n >= o.PerCriterion || k.status != ks[0].status || k.rel < o.Relative*ks[0].rel {
 					break
 				}
+				// The same passage on many pages (calendar months, printer
+				// versions, a paragraph every page repeats) is one piece of
+				// evidence, shown once on its best page.
+				key := strings.Join(strings.Fields(k.Snippet), " ")
+				if key != "" && seen[key] {
+					continue
+				}
+				seen[key] = true
+				n++
+				ranks[crit.ID] = append(ranks[crit.ID], k.URL)
 				p := pages[k.URL]
 				if p == nil {
 					p = &pageItem{url: k.URL}
 					pages[k.URL] = p
-					order = append(order, k.URL)
 				}
 				p.add(k, crit.ID)
 			}
@@ -193,8 +205,9 @@ func Suggest(r *config.Rubric, cands []Candidate, o SuggestOptions) ([]Suggestio
 		sug.Score = ScoreOf(statuses)
 		sugs = append(sugs, sug)
 
-		// Rank: the best page of each criterion first (strongest first),
-		// then every other page by its best relative score.
+		// Rank round by round: the best page of each criterion (strongest
+		// criterion first), then the second of each, and so on, so that
+		// every evidenced criterion shows near the top.
 		sort.SliceStable(firsts, func(i, j int) bool {
 			if firsts[i].status != firsts[j].status {
 				return better(firsts[i].status, firsts[j].status)
@@ -203,28 +216,23 @@ func Suggest(r *config.Rubric, cands []Candidate, o SuggestOptions) ([]Suggestio
 		})
 		var ranked []*pageItem
 		placed := map[string]bool{}
-		for _, f := range firsts {
-			if !placed[f.URL] {
-				placed[f.URL] = true
-				ranked = append(ranked, pages[f.URL])
+		for round := 0; ; round++ {
+			more := false
+			for _, f := range firsts {
+				us := ranks[f.Criterion]
+				if round >= len(us) {
+					continue
+				}
+				more = true
+				if u := us[round]; !placed[u] {
+					placed[u] = true
+					ranked = append(ranked, pages[u])
+				}
+			}
+			if !more {
+				break
 			}
 		}
-		var rest []*pageItem
-		for _, u := range order {
-			if !placed[u] {
-				rest = append(rest, pages[u])
-			}
-		}
-		sort.SliceStable(rest, func(i, j int) bool {
-			if rest[i].best.status != rest[j].best.status {
-				return better(rest[i].best.status, rest[j].best.status)
-			}
-			if rest[i].best.rel != rest[j].best.rel {
-				return rest[i].best.rel > rest[j].best.rel
-			}
-			return rest[i].url < rest[j].url
-		})
-		ranked = append(ranked, rest...)
 		if len(ranked) > o.MaxItems {
 			ranked = ranked[:o.MaxItems]
 		}

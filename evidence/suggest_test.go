@@ -104,7 +104,7 @@ func rubric(t *testing.T, y string) *config.Rubric {
 }
 
 func cand(crit, url string, score float64, req bool) evidence.Candidate {
-	return evidence.Candidate{Criterion: crit, URL: url, Title: url, Snippet: "about " + crit, Score: score, CoreMet: true, RequiresMet: req, Signals: []string{"phrase fired"}}
+	return evidence.Candidate{Criterion: crit, URL: url, Title: url, Snippet: "about " + crit + " on " + url, Score: score, CoreMet: true, RequiresMet: req, Signals: []string{"phrase fired"}}
 }
 
 func TestSuggest(t *testing.T) {
@@ -187,6 +187,42 @@ func TestSuggestRanksEachCriterionsBestFirst(t *testing.T) {
 	_, short := evidence.Suggest(r, cands, evidence.SuggestOptions{Authority: "la", PerCriterion: 5, MaxItems: 2})
 	if len(short) != 2 {
 		t.Errorf("MaxItems 2: %d items", len(short))
+	}
+}
+
+func TestSuggestShowsARepeatedPassageOnce(t *testing.T) {
+	r := rubric(t, twoCriteria)
+	var cands []evidence.Candidate
+	for i, u := range []string{"/calendar?m=1", "/calendar?m=2", "/calendar?m=3", "/contact"} {
+		c := cand("g.a.one", "http://x"+u, 10-float64(i), true)
+		if i < 3 {
+			c.Snippet = "Drop-in  at the library\nevery Tuesday."
+		}
+		cands = append(cands, c)
+	}
+	_, items := evidence.Suggest(r, cands, evidence.SuggestOptions{Authority: "la"})
+	var got []string
+	for _, it := range items {
+		got = append(got, it.URL)
+	}
+	if want := []string{"http://x/calendar?m=1", "http://x/contact"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("items = %q, want the repeated passage once, on its best page, then the other page %q", got, want)
+	}
+}
+
+func TestSuggestInterleavesCriteria(t *testing.T) {
+	r := rubric(t, twoCriteria)
+	cands := []evidence.Candidate{
+		cand("g.a.one", "http://x/a1", 30, true), cand("g.a.one", "http://x/a2", 29, true), cand("g.a.one", "http://x/a3", 28, true),
+		cand("g.a.two", "http://x/b1", 9, true), cand("g.a.two", "http://x/b2", 8.5, true),
+	}
+	_, items := evidence.Suggest(r, cands, evidence.SuggestOptions{Authority: "la"})
+	var got []string
+	for _, it := range items {
+		got = append(got, strings.TrimPrefix(it.URL, "http://x/"))
+	}
+	if want := []string{"a1", "b1", "a2", "b2", "a3"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("order = %q, want the criteria interleaved %q", got, want)
 	}
 }
 

@@ -423,6 +423,8 @@ const (
 	secondShare = 0.25
 	// snippetWords is the target length of a snippet.
 	snippetWords = 45
+	// maxAvgLen caps a passage's length in the site's average length.
+	maxAvgLen = 500
 )
 
 // Score scores every scanned page of one site against every criterion
@@ -436,7 +438,9 @@ func (m *Matcher) Score(pages []*Scanned) []Match {
 		for i := range p.passages {
 			ps := &p.passages[i]
 			n++
-			totalLen += len(ps.toks)
+			// One enormous passage (a 10 MB single-line page) must not
+			// move the average every other passage is normalised by.
+			totalLen += min(len(ps.toks), maxAvgLen)
 			for ph := range ps.body {
 				df[ph]++
 			}
@@ -547,14 +551,33 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 	ps := &p.passages[best.i]
 	mt := Match{URL: p.URL, Title: p.Title, Criterion: c.id, Score: total, Heading: ps.heading, Negative: best.negs}
 
-	// Core and requires groups are looked for in every passage that is
-	// about the criterion (at least half as relevant as the best one).
-	found := func(g []int) bool {
-		for _, s := range scores {
-			if s.score < best.score/2 {
+	// Core and requires groups are looked for in the passages about the
+	// criterion: those at least a quarter as relevant as the best one, and
+	// the sections under the best one's heading (an introduction whose
+	// sub-sections cover early years, schools and colleges in turn).
+	scope := make([]int, 0, len(scores))
+	in := map[int]bool{}
+	for _, s := range scores {
+		if s.score >= best.score/4 {
+			scope = append(scope, s.i)
+			in[s.i] = true
+		}
+	}
+	if ps.heading != "" {
+		depth := len(ps.path)
+		for i := best.i + 1; i < len(p.passages); i++ {
+			q := &p.passages[i]
+			if len(q.path) <= depth || q.path[depth] != ps.heading {
 				break
 			}
-			q := &p.passages[s.i]
+			if !in[i] {
+				scope = append(scope, i)
+			}
+		}
+	}
+	found := func(g []int) bool {
+		for _, i := range scope {
+			q := &p.passages[i]
 			for _, ph := range g {
 				if len(q.full[ph]) > 0 || len(q.head[ph]) > 0 || len(p.title[ph]) > 0 {
 					return true

@@ -374,7 +374,7 @@ func TestAssessSurvivesBadDocuments(t *testing.T) {
 		t.Errorf("pages %d + skipped %d, want 22 documents seen", res.Pages, res.Skipped)
 	}
 	if res.Scores()["general.graduated"] != evidence.Yes {
-		t.Errorf("good pages were not assessed: %v", res.Scores())
+		t.Errorf("good pages were not assessed: %v %+v", res.Scores(), res.Suggestions[3])
 	}
 }
 
