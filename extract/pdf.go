@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/ledongthuc/pdf"
 )
@@ -42,14 +43,17 @@ func PDF(body []byte, pageURL string) (*Document, error) {
 		return nil, fmt.Errorf("extract pdf %s: %d bytes is over the %d byte limit: %w", pageURL, len(body), MaxPDFBytes, ErrUnsupported)
 	}
 	pages, title, goErr := pdfPages(body)
-	chars := 0
+	chars, plain := 0, 0
 	for _, p := range pages {
 		for _, l := range p {
 			chars += len(l.text)
+			plain += plainChars(l.text)
 		}
 	}
-	if goErr != nil || chars < 20*max(1, len(pages)) {
-		if text, err := pdftotext(body); err == nil && len(strings.TrimSpace(text)) > chars {
+	// Little text, or text that is mostly symbols (fonts without a
+	// Unicode map decode to junk), is worth a second opinion.
+	if goErr != nil || chars < 20*max(1, len(pages)) || plain*10 < chars*8 {
+		if text, err := pdftotext(body); err == nil && plainChars(text) > plain {
 			if goErr != nil {
 				doc.Warnings = append(doc.Warnings, "pure-Go reader failed, used pdftotext: "+goErr.Error())
 			}
@@ -305,6 +309,18 @@ func layoutPDF(doc *Document, pages [][]pdfLine) {
 		endPara()
 	}
 	b.end()
+}
+
+// plainChars counts the bytes of s that are letters, digits, spaces or
+// common punctuation.
+func plainChars(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsSpace(r) || strings.ContainsRune(".,;:'\"()-–—?!/&%£€@•", r) {
+			n += utf8.RuneLen(r)
+		}
+	}
+	return n
 }
 
 // startsItem reports a line that opens a list item.

@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -142,5 +143,44 @@ func TestPDFBroken(t *testing.T) {
 				t.Error("nil document and nil error")
 			}
 		})
+	}
+}
+
+func TestPlainPDF(t *testing.T) {
+	text := "Short Breaks Statement\n\nThis statement describes short breaks\nfor disabled children.\n\n• Holiday clubs\n• Overnight stays\n\fPage two starts\nhere.\n"
+	d := &Document{}
+	plainPDF(d, text)
+	want := "Short Breaks Statement\nThis statement describes short breaks for disabled children.\n• Holiday clubs\n• Overnight stays\nPage two starts here.\n"
+	if got := d.MainText(); got != want {
+		t.Errorf("plainPDF text = %q, want %q", got, want)
+	}
+}
+
+// TestPDFToText runs poppler's pdftotext when it is installed.
+func TestPDFToText(t *testing.T) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Skip("pdftotext not installed")
+	}
+	text, err := pdftotext(samplePDF())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "Ask the Short Breaks Team") {
+		t.Errorf("pdftotext text lacks the body: %q", text)
+	}
+	if _, err := pdftotext([]byte("%PDF-1.4 broken")); err == nil {
+		t.Error("pdftotext on a broken file gave no error")
+	}
+}
+
+func TestStartsItem(t *testing.T) {
+	cases := map[string]bool{
+		"• Holiday clubs": true, "- dash item": true, "1. First": true, "a) option": true,
+		"12) twelve": true, "2024 was a year": false, "Plain sentence.": false, "1.5 million": false,
+	}
+	for in, want := range cases {
+		if got := startsItem(in); got != want {
+			t.Errorf("startsItem(%q) = %v, want %v", in, got, want)
+		}
 	}
 }
