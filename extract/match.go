@@ -28,6 +28,10 @@ type Matcher struct {
 	// NearWindow is how many words may separate the two halves of a
 	// proximity phrase ("a ~ b").
 	nearWindow int
+	// MinScore drops matches scoring below it from Score's result (and
+	// saves writing their snippets): set it to the lowest threshold that
+	// could make a match evidence.
+	MinScore float64
 }
 
 // elem is one word of a compiled phrase: an exact stem or a prefix.
@@ -223,7 +227,12 @@ type scannedPassage struct {
 	heading string
 	path    []string
 	text    string
-	toks    []token
+	// masked is text with link words blanked (the same string when the
+	// passage has no links); its words are what body hits count. Tokens
+	// are not kept: a site's worth of them would dwarf the text, and only
+	// snippets need them again.
+	masked string
+	ntoks  int
 	// body are the hits in the text without its links' words, which
 	// relevance is scored on; full are the hits in the whole text, where
 	// core and requires groups are looked for (a link to "the feedback form
@@ -269,7 +278,7 @@ func (m *Matcher) Scan(d *Document) *Scanned {
 	for i, sec := range d.Sections {
 		toks := tokenize(masked[i])
 		head := strings.Join(append(append([]string(nil), sec.Path...), sec.Heading), " / ")
-		sp := scannedPassage{heading: sec.Heading, path: sec.Path, text: sec.Text, toks: toks}
+		sp := scannedPassage{heading: sec.Heading, path: sec.Path, text: sec.Text, masked: masked[i], ntoks: len(toks)}
 		sp.body = m.hits(toks, cache)
 		sp.full = sp.body
 		if masked[i] != sec.Text {
@@ -440,7 +449,7 @@ func (m *Matcher) Score(pages []*Scanned) []Match {
 			n++
 			// One enormous passage (a 10 MB single-line page) must not
 			// move the average every other passage is normalised by.
-			totalLen += min(len(ps.toks), maxAvgLen)
+			totalLen += min(ps.ntoks, maxAvgLen)
 			for ph := range ps.body {
 				df[ph]++
 			}
@@ -491,7 +500,7 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 	scores := make([]passageScore, 0, len(p.passages))
 	for i := range p.passages {
 		ps := &p.passages[i]
-		norm := m.model.lengthNorm(len(ps.toks), avg)
+		norm := m.model.lengthNorm(ps.ntoks, avg)
 		total := 0.0
 		var contrib map[int]float64
 		for _, t := range c.terms {
@@ -547,6 +556,9 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 	total := best.score
 	if len(scores) > 1 {
 		total += secondShare * scores[1].score
+	}
+	if total < m.MinScore {
+		return Match{}, false
 	}
 	ps := &p.passages[best.i]
 	mt := Match{URL: p.URL, Title: p.Title, Criterion: c.id, Score: total, Heading: ps.heading, Negative: best.negs}
@@ -680,7 +692,8 @@ func (m *Matcher) explain(p *Scanned, ps *scannedPassage, best passageScore) []s
 // snippet returns the window of the passage with the most matches of c's
 // phrases, trimmed at word boundaries, and the matched words in it.
 func (m *Matcher) snippet(ps *scannedPassage, c *critModel) (string, []string) {
-	if len(ps.toks) == 0 {
+	toks := tokenize(ps.masked)
+	if len(toks) == 0 {
 		return ps.heading, nil
 	}
 	var spans []span
@@ -704,13 +717,13 @@ func (m *Matcher) snippet(ps *scannedPassage, c *critModel) (string, []string) {
 		}
 		start = max(0, start-8)
 	}
-	end := min(len(ps.toks), start+snippetWords)
+	end := min(len(toks), start+snippetWords)
 	if end-start < snippetWords {
 		start = max(0, end-snippetWords)
 	}
-	text := ps.text[ps.toks[start].start:ps.toks[end-1].end]
+	text := ps.text[toks[start].start:toks[end-1].end]
 	// Extend to the end of the sentence when it is close.
-	rest := ps.text[ps.toks[end-1].end:]
+	rest := ps.text[toks[end-1].end:]
 	if i := strings.IndexAny(rest, ".!?"); i >= 0 && i < 80 {
 		text += rest[:i+1]
 	}
@@ -718,7 +731,7 @@ func (m *Matcher) snippet(ps *scannedPassage, c *critModel) (string, []string) {
 	if start > 0 {
 		text = "…" + text
 	}
-	if end < len(ps.toks) && !strings.HasSuffix(text, ".") {
+	if end < len(toks) && !strings.HasSuffix(text, ".") {
 		text += "…"
 	}
 	seen := map[string]bool{}
@@ -727,7 +740,7 @@ func (m *Matcher) snippet(ps *scannedPassage, c *critModel) (string, []string) {
 		if int(sp.from) < start || int(sp.to) > end {
 			continue
 		}
-		w := ps.text[ps.toks[sp.from].start:ps.toks[sp.to-1].end]
+		w := ps.text[toks[sp.from].start:toks[sp.to-1].end]
 		k := strings.ToLower(w)
 		if !seen[k] {
 			seen[k] = true

@@ -98,6 +98,7 @@ func Assess(ctx context.Context, db *store.DB, cfg *config.Config, r *config.Rub
 	if err != nil {
 		return res, fmt.Errorf("assess %s: %w", a.Slug, err)
 	}
+	m.MinScore = minThreshold(r)
 
 	pages, graph, err := loadPages(db, crawl.ID)
 	if err != nil {
@@ -193,6 +194,20 @@ func Assess(ctx context.Context, db *store.DB, cfg *config.Config, r *config.Rub
 	res.Added = len(added)
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// minThreshold is the lowest partial threshold of any criterion: pages
+// scoring below it cannot be evidence of anything.
+func minThreshold(r *config.Rubric) float64 {
+	lo := -1.0
+	for _, ss := range r.Subsections() {
+		for _, c := range ss.Criteria {
+			if p, _ := r.ThresholdsFor(c); lo < 0 || p < lo {
+				lo = p
+			}
+		}
+	}
+	return max(lo, 0)
 }
 
 // extractSafely extracts one document; a panic in a parser on a hostile
