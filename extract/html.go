@@ -797,7 +797,8 @@ func (r *renderer) fastResolve(href string) (string, bool) {
 		if !strings.ContainsAny(rest, "/?") {
 			return "", false // net/url decides about a bare host
 		}
-		return href, true
+		// href is a slice of the whole page; a copy lets the page go.
+		return strings.Clone(href), true
 	case len(href) > 0 && href[0] == '/' && (len(href) == 1 || href[1] != '/'):
 		b := r.p.base
 		if b == nil || b.Host == "" || (b.Scheme != "http" && b.Scheme != "https") || b.User != nil ||
