@@ -4,11 +4,13 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 )
@@ -297,6 +299,44 @@ func TestResolve(t *testing.T) {
 			if got != want {
 				t.Errorf("resolve(%q) against %s = %q, want %q", h, b, got, want)
 			}
+		}
+	}
+}
+
+// TestSiteConcurrent learns and extracts from several goroutines at once,
+// as the assessment pipeline does; run with -race.
+func TestSiteConcurrent(t *testing.T) {
+	pages := benchPages(t, 40)
+	s := NewSite()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < len(pages); i += 4 {
+				s.Learn(pages[i], "text/html", "https://x.example/")
+			}
+		})
+	}
+	wg.Wait()
+	if s.Pages() != len(pages) {
+		t.Fatalf("Pages() = %d, want %d", s.Pages(), len(pages))
+	}
+	texts := make([]string, len(pages))
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < len(pages); i += 4 {
+				d, err := s.Document(pages[i], "text/html", "https://x.example/")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				texts[i] = d.MainText()
+			}
+		})
+	}
+	wg.Wait()
+	for i, text := range texts {
+		if strings.Contains(text, "Jargon buster") || !strings.Contains(text, fmt.Sprintf("(ref %d-0)", i)) {
+			t.Errorf("page %d extracted wrongly: %.200q", i, text)
 		}
 	}
 }
