@@ -104,6 +104,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *reqCtx) error 
 	if err := s.startSession(w, r, u.Name); err != nil {
 		return err
 	}
+	// Sweep expired sessions now and then, so the store does not keep
+	// them for ever; a failure here costs nothing but space.
+	if _, err := s.db.PruneSessions(now); err != nil {
+		s.log.Warn("prune sessions", "err", err)
+	}
 	s.setCookie(w, r, loginCookie, "", -1)
 	if err := s.db.Audit(evidence.AuditEntry{User: u.Name, Action: "sign in", Target: clientIP(r)}); err != nil {
 		s.log.Warn("audit sign in", "err", err)

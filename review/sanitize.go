@@ -368,6 +368,22 @@ func textSegments(text, passage string) ([]segment, bool) {
 	last := pos[end-1]
 	_, size := utf8.DecodeRuneInString(text[last:])
 	be := last + size
+	// A partial match may start or end inside a word: widen it to whole
+	// words.
+	for bs > 0 {
+		r, n := utf8.DecodeLastRuneInString(text[:bs])
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			break
+		}
+		bs -= n
+	}
+	for be < len(text) {
+		r, n := utf8.DecodeRuneInString(text[be:])
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			break
+		}
+		be += n
+	}
 	return []segment{{Text: text[:bs]}, {Text: text[bs:be], Mark: true}, {Text: text[be:]}}, true
 }
 

@@ -140,6 +140,12 @@ func TestTextSegments(t *testing.T) {
 	if segs[0].Text+segs[1].Text+segs[2].Text != text {
 		t.Errorf("segments do not join back into the text")
 	}
+	// Only the end of this passage is in the text; the mark starts on a
+	// word boundary.
+	segs, ok = textSegments(text, "Each year we publish a report. You said the page on short breaks was hard to find")
+	if !ok || !strings.HasPrefix(segs[1].Text, "the page on short") || !strings.HasSuffix(segs[0].Text, " ") {
+		t.Errorf("partial textSegments = %+v, %v", segs, ok)
+	}
 	if _, ok := textSegments(text, "nowhere in this document at all, not a word"); ok {
 		t.Error("found a passage that is not there")
 	}
