@@ -46,11 +46,15 @@ func Normalize(text string) string {
 		if line == "" {
 			continue
 		}
-		line = sessionRE.ReplaceAllString(line, "")
-		line = copyrightRE.ReplaceAllString(line, "©")
-		line = dateRE.ReplaceAllString(line, "‹date›")
-		line = timeRE.ReplaceAllString(line, "‹time›")
-		line = tokenRE.ReplaceAllString(line, "‹id›")
+		if strings.Contains(line, "=") {
+			line = sessionRE.ReplaceAllString(line, "")
+		}
+		if strings.ContainsAny(line, "0123456789") { // dates, times and tokens all have digits
+			line = copyrightRE.ReplaceAllString(line, "©")
+			line = dateRE.ReplaceAllString(line, "‹date›")
+			line = timeRE.ReplaceAllString(line, "‹time›")
+			line = tokenRE.ReplaceAllString(line, "‹id›")
+		}
 		if stampRE.MatchString(line) {
 			continue
 		}

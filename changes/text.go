@@ -7,18 +7,26 @@ import (
 	"github.com/localoffer/localoffer/store"
 )
 
+// learnLimit is how many distinct HTML pages of each crawl SiteText learns
+// chrome from: repeated blocks show on a sample as well as on every page,
+// and a 50,000-page site need not be read twice.
+const learnLimit = 1000
+
 // SiteText returns a TextFunc that reads main text the way the assessment
-// does: it first learns, from every HTML page of the given crawls, which
-// blocks repeat across the site (header, navigation, cookie banner, footer)
-// and then drops them, with the semantic chrome, from each page it reads.
+// does: it first learns, from the HTML pages of the given crawls (up to
+// learnLimit of each), which blocks repeat across the site (header,
+// navigation, cookie banner, footer) and then drops them, with the
+// semantic chrome, from each page it reads.
 func SiteText(db *store.DB, crawlIDs ...string) (TextFunc, error) {
 	site := extract.NewSite()
 	seen := map[string]bool{}
 	for _, id := range crawlIDs {
+		n := 0
 		err := db.CrawlSnapshots(id, func(s *store.Snapshot) error {
-			if s.Kind != "html" || s.SHA256 == "" || seen[s.SHA256] {
+			if s.Kind != "html" || s.SHA256 == "" || seen[s.SHA256] || n >= learnLimit {
 				return nil
 			}
+			n++
 			seen[s.SHA256] = true
 			body, err := db.Body(s.SHA256)
 			if err != nil {
