@@ -60,11 +60,18 @@ keeps every page it saw, suggests evidence for each criterion of the assessment
 rubric, and gives reviewers a web UI to confirm it, fix scores and produce the
 regional report.
 
+First time? See it work offline on three built-in fictional Local Offers:
+  localoffer demo
+
 Typical day:
   localoffer crawl                 # fetch every authority in the list
   localoffer assess                # suggest evidence and scores
   localoffer serve                 # review in the browser
-  localoffer report --out report/  # the regional report`,
+  localoffer report --out report/  # the regional report
+
+Later:
+  localoffer run                   # re-crawl, re-assess, mark stale evidence
+  localoffer changes --la SLUG     # what changed since the last crawl`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
