@@ -1,11 +1,17 @@
 package store
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -100,4 +106,182 @@ func verifyCopy(path string) error {
 		}
 		return errors.Join(errs...)
 	})
+}
+
+// A process that holds the store open for writing (serve, a long crawl)
+// keeps every other process out of the file: bbolt allows one writer per
+// file and takes the lock even for readers. So that `localoffer backup`
+// still works while such a process runs, the holder answers backup
+// requests on a Unix socket beside the file ("localoffer.db.backup.sock",
+// mode 0600, so only the store's owner may connect): it streams a copy
+// from one read transaction, exactly as Backup does.
+
+// backupHeader starts every answer on the backup socket; the copy's size
+// follows it, then a newline and the copy.
+const backupHeader = "localoffer-backup 1 "
+
+// maxSocketPath is the longest socket path the platforms we run on accept
+// (sun_path is 108 bytes on Linux, 104 on macOS).
+const maxSocketPath = 100
+
+// BackupSocket returns where the process holding the store at path offers
+// hot backups.
+func BackupSocket(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return path + ".backup.sock"
+}
+
+// backupServer answers backup requests on the store's socket.
+type backupServer struct {
+	ln   net.Listener
+	path string
+	wg   sync.WaitGroup
+}
+
+// serveBackups starts answering backup requests for db. It gives up
+// quietly where a socket cannot be made (a read-only directory, a path too
+// long): backups then need the store to be free, as before.
+func serveBackups(db *DB) *backupServer {
+	p := BackupSocket(db.path)
+	if len(p) > maxSocketPath {
+		return nil
+	}
+	// A socket left by a process that was killed: this process holds the
+	// store's lock, so nobody else is answering on it.
+	os.Remove(p)
+	ln, err := net.Listen("unix", p)
+	if err != nil {
+		return nil
+	}
+	os.Chmod(p, 0o600)
+	s := &backupServer{ln: ln, path: p}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				defer conn.Close()
+				db.sendBackup(conn)
+			}()
+		}
+	}()
+	return s
+}
+
+// stop closes the socket and waits for backups in progress to finish.
+func (s *backupServer) stop() {
+	if s == nil {
+		return
+	}
+	s.ln.Close()
+	s.wg.Wait()
+	os.Remove(s.path)
+}
+
+// sendBackup writes the header and a consistent copy to w. A failure
+// closes the connection early, which the receiver sees as a short copy.
+func (db *DB) sendBackup(w io.Writer) {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		if _, err := fmt.Fprintf(bw, "%s%d\n", backupHeader, tx.Size()); err != nil {
+			return err
+		}
+		_, err := tx.WriteTo(bw)
+		return err
+	})
+	if err == nil {
+		bw.Flush()
+	}
+}
+
+// ErrNoHotBackup means no process answered on the store's backup socket.
+var ErrNoHotBackup = errors.New("no process offers a hot backup of this store")
+
+// FetchBackup asks the process holding the store at path for a hot backup
+// and writes it to out as BackupFile does: beside out, synced, verified,
+// then renamed into place. It returns ErrNoHotBackup when no process
+// answers.
+func FetchBackup(path, out string) (n int64, err error) {
+	if abs, aerr := filepath.Abs(out); aerr == nil {
+		if self, serr := filepath.Abs(path); serr == nil && abs == self {
+			return 0, fmt.Errorf("backup: %s is the store itself; choose another file", out)
+		}
+	}
+	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp*")
+	if err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if n, err = FetchBackupTo(path, f); err != nil {
+		return 0, err
+	}
+	if err = f.Sync(); err != nil {
+		return 0, fmt.Errorf("backup to %s: %w", out, err)
+	}
+	if err = f.Close(); err != nil {
+		return 0, fmt.Errorf("backup to %s: %w", out, err)
+	}
+	if err = verifyCopy(tmp); err != nil {
+		return 0, fmt.Errorf("backup to %s: the copy does not verify: %w", out, err)
+	}
+	if err = os.Rename(tmp, out); err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	return n, nil
+}
+
+// FetchBackupTo asks the process holding the store at path for a hot
+// backup and copies it to w, checking that all of it arrived.
+func FetchBackupTo(path string, w io.Writer) (int64, error) {
+	conn, err := net.DialTimeout("unix", BackupSocket(path), 2*time.Second)
+	if err != nil {
+		return 0, fmt.Errorf("%w (%v)", ErrNoHotBackup, err)
+	}
+	defer conn.Close()
+	r := bufio.NewReaderSize(conn, 1<<20)
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	line, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, backupHeader) {
+		return 0, fmt.Errorf("hot backup of %s: the holding process sent no copy (%q, %v)", path, line, err)
+	}
+	size, err := strconv.ParseInt(strings.TrimSpace(strings.TrimPrefix(line, backupHeader)), 10, 64)
+	if err != nil || size <= 0 {
+		return 0, fmt.Errorf("hot backup of %s: bad size in %q", path, line)
+	}
+	// The copy streams as fast as the holder reads its file; a stall of a
+	// minute means it is gone.
+	var n int64
+	buf := make([]byte, 1<<20)
+	for n < size {
+		conn.SetReadDeadline(time.Now().Add(time.Minute))
+		want := int64(len(buf))
+		if size-n < want {
+			want = size - n
+		}
+		k, rerr := io.ReadFull(r, buf[:want])
+		if k > 0 {
+			if _, werr := w.Write(buf[:k]); werr != nil {
+				return n, fmt.Errorf("hot backup of %s: %w", path, werr)
+			}
+			n += int64(k)
+		}
+		if rerr != nil {
+			return n, fmt.Errorf("hot backup of %s: the copy stopped after %d of %d bytes: %v", path, n, size, rerr)
+		}
+	}
+	return n, nil
 }

@@ -60,6 +60,9 @@ type DB struct {
 	path string
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
+	// backups answers hot backup requests from other processes while
+	// this one holds the store (see backup.go).
+	backups *backupServer
 }
 
 // Options change how a store is opened.
@@ -111,6 +114,7 @@ func OpenWith(path string, o Options) (*DB, error) {
 		return nil, err
 	}
 	_ = os.WriteFile(pidPath(path), []byte(strconv.Itoa(os.Getpid())), 0o600)
+	db.backups = serveBackups(db)
 	return db, nil
 }
 
@@ -180,6 +184,7 @@ func (db *DB) Close() error {
 	if db == nil || db.bolt == nil {
 		return nil
 	}
+	db.backups.stop()
 	if !db.bolt.IsReadOnly() {
 		if readPID(db.path) == strconv.Itoa(os.Getpid()) {
 			os.Remove(pidPath(db.path))

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/localoffer/localoffer/store"
@@ -21,15 +23,39 @@ and that every crawl index, evidence item, decision and audit entry is
 readable and points at something that exists. It prints a summary and exits
 with status 1 when it finds a problem.
 
-Run it against a backup to verify the backup, or against the live store while
-the server is stopped.`,
+Run it against a backup to verify the backup, or against the live store.
+While another localoffer process holds the store (serve, a crawl), check
+verifies a consistent copy that process takes for it.`,
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				db, err := store.OpenWith(g.dbPath, store.Options{ReadOnly: true})
-				if err != nil {
-					if errors.Is(err, store.ErrInUse) {
-						return fmt.Errorf("%w; check a backup instead (localoffer backup), or stop the server", err)
+				path := g.dbPath
+				db, err := store.OpenWith(path, store.Options{ReadOnly: true})
+				if errors.Is(err, store.ErrInUse) {
+					// Check a hot copy taken by the process holding it.
+					dir, terr := os.MkdirTemp("", "localoffer-check")
+					if terr != nil {
+						return terr
 					}
+					defer os.RemoveAll(dir)
+					path = filepath.Join(dir, "copy.db")
+					f, ferr := os.Create(path)
+					if ferr != nil {
+						return ferr
+					}
+					_, ferr = store.FetchBackupTo(g.dbPath, f)
+					if cerr := f.Close(); ferr == nil {
+						ferr = cerr
+					}
+					if ferr != nil {
+						if errors.Is(ferr, store.ErrNoHotBackup) {
+							return fmt.Errorf("%w; check a backup instead (localoffer backup), or stop it", err)
+						}
+						return ferr
+					}
+					fmt.Fprintf(g.stdout, "%s is in use: checking a consistent copy taken by the process holding it\n", g.dbPath)
+					db, err = store.OpenWith(path, store.Options{ReadOnly: true})
+				}
+				if err != nil {
 					return err
 				}
 				defer db.Close()

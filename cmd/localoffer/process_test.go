@@ -312,9 +312,10 @@ func TestKillDuringAssess(t *testing.T) {
 	}
 }
 
-// TestStoreInUseAcrossCommands holds the store with a running command and
-// checks that backup, check and crawl refuse promptly with the holder's
-// PID, and that backup and check work once it has gone.
+// TestStoreInUseAcrossCommands holds the store with a running serve: a
+// crawl must refuse promptly with the holder's PID, while backup and check
+// work through the copy serve takes; then backup and check run on the
+// freed store, and check finds damage in a backup.
 func TestStoreInUseAcrossCommands(t *testing.T) {
 	site := newChainSite(t, 5)
 	dir := t.TempDir()
@@ -334,23 +335,22 @@ func TestStoreInUseAcrossCommands(t *testing.T) {
 		t.Fatalf("serve did not start: %v", err)
 	}
 	pid := strconv.Itoa(srv.Process.Pid)
-	for _, args := range [][]string{
-		{"backup", "--out", filepath.Join(dir, "b.db")},
-		{"check"},
-		{"crawl"},
-	} {
-		start := time.Now()
-		_, eo, code := runCLI(t, append([]string{"--config", cfgPath, "--db", dbPath}, args...)...)
-		took := time.Since(start)
-		if code != 1 {
-			t.Errorf("%v while serve runs: exit %d, want 1\n%s", args, code, eo)
-		}
-		if !strings.Contains(eo, "in use by process "+pid) {
-			t.Errorf("%v while serve runs: %q does not name process %s", args, eo, pid)
-		}
-		if took > 15*time.Second {
-			t.Errorf("%v took %v to give up", args, took)
-		}
+	start := time.Now()
+	_, eo, code := runCLI(t, "--config", cfgPath, "--db", dbPath, "crawl")
+	if code != 1 || !strings.Contains(eo, "in use by process "+pid) {
+		t.Errorf("crawl while serve runs: exit %d, want 1 naming process %s\n%s", code, pid, eo)
+	}
+	if took := time.Since(start); took > 15*time.Second {
+		t.Errorf("crawl took %v to give up", took)
+	}
+	// Backup and check work while serve runs: serve writes the copy.
+	hot := filepath.Join(dir, "hot.db")
+	if out, eo, code := runCLI(t, "--db", dbPath, "backup", "--out", hot); code != 0 || !strings.Contains(out, "by the process holding it") {
+		t.Errorf("backup while serve runs: exit %d\n%s%s", code, out, eo)
+	}
+	checkStore(t, hot)
+	if out, eo, code := runCLI(t, "--db", dbPath, "check"); code != 0 || !strings.Contains(out, "checking a consistent copy") || !strings.Contains(out, "OK: no problems found") {
+		t.Errorf("check while serve runs: exit %d\n%s%s", code, out, eo)
 	}
 	srv.Process.Signal(syscall.SIGTERM)
 	srv.Wait()
@@ -416,7 +416,8 @@ func signIn(base, name, pw string) (*http.Client, string, error) {
 }
 
 // TestKillDuringReviewSaves has reviewers save scores through a running
-// 'serve' and kills the server with SIGKILL in the middle of the burst.
+// 'serve', takes a hot backup half way (which must verify), and kills the
+// server with SIGKILL in the middle of the burst.
 // Every save the server had answered with success must be in the store
 // after the restart, and the store must verify.
 func TestKillDuringReviewSaves(t *testing.T) {
@@ -460,8 +461,8 @@ func TestKillDuringReviewSaves(t *testing.T) {
 	var mu sync.Mutex
 	acked := map[key][]string{}
 	total := 0
-	killNow := make(chan struct{})
-	var once sync.Once
+	killNow, half := make(chan struct{}), make(chan struct{})
+	var once, halfOnce sync.Once
 	var wg sync.WaitGroup
 	for i := 0; i < reviewers; i++ {
 		hc, csrf, err := signIn(base, fmt.Sprintf("rev%d", i), "kill test password 1")
@@ -497,12 +498,27 @@ func TestKillDuringReviewSaves(t *testing.T) {
 				mu.Lock()
 				acked[k] = append(acked[k], rationale)
 				total++
+				if total >= 150 {
+					halfOnce.Do(func() { close(half) })
+				}
 				if total >= 300 {
 					once.Do(func() { close(killNow) })
 				}
 				mu.Unlock()
 			}
 		}(i)
+	}
+	// Half way, a hot backup while the saves go on.
+	select {
+	case <-half:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the burst of saves did not reach 150 in a minute")
+	}
+	hot := filepath.Join(dir, "hot.db")
+	if out, eo, code := runCLI(t, "--db", dbPath, "backup", "--out", hot); code != 0 {
+		t.Errorf("backup during the burst: exit %d\n%s%s", code, out, eo)
+	} else {
+		checkStore(t, hot)
 	}
 	select {
 	case <-killNow:
