@@ -558,11 +558,11 @@ func signposting(criterion string, a config.Authority, pages []*page, g *linkGra
 	if hp := byKey[home]; hp != nil && home != entry {
 		for _, l := range linkers {
 			if l.p == hp {
-				out = append(out, cand(hp, met*1.3, status, fmt.Sprintf("home page links to the Local Offer (%q)", l.text)))
+				out = append(out, cand(hp, met*4.5, status, fmt.Sprintf("home page links to the Local Offer (%q)", l.text)))
 			}
 		}
 	}
-	out = append(out, cand(entryPage, met*1.2, status, "the Local Offer's entry page"))
+	out = append(out, cand(entryPage, met*4.2, status, "the Local Offer's entry page"))
 	sort.SliceStable(linkers, func(i, j int) bool {
 		if linkers[i].clicks != linkers[j].clicks {
 			return linkers[i].clicks < linkers[j].clicks
@@ -573,7 +573,7 @@ func signposting(criterion string, a config.Authority, pages []*page, g *linkGra
 		if l.p.key == home {
 			continue
 		}
-		out = append(out, cand(l.p, met*(1.0-0.02*float64(min(i, 20))), status, fmt.Sprintf("links to the Local Offer as %q", l.text)))
+		out = append(out, cand(l.p, met*(3.0-0.05*float64(min(i, 20))), status, fmt.Sprintf("links to the Local Offer as %q", l.text)))
 	}
 	return out
 }
