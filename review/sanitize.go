@@ -248,25 +248,26 @@ func resolve(base *url.URL, ref string) string {
 	return u.String()
 }
 
-// squeeze lower-cases s and drops whitespace and the ellipses extractors
-// put around snippets, so that a passage matches the page's text however
-// the markup split and wrapped it.
+// squeeze lower-cases s and keeps only letters and digits, so that a
+// passage matches the page's text however the markup split and wrapped it
+// and whatever separators or ellipses an extractor put in between.
 func squeeze(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
-		if unicode.IsSpace(r) || r == '…' || r == '\u00a0' {
-			continue
+		if keepRune(r) {
+			b.WriteRune(r)
 		}
-		b.WriteRune(r)
 	}
 	return b.String()
 }
+
+func keepRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // findPassage returns where passage (squeezed) sits in hay (squeezed), or
 // failing that where its longest head or tail does, trying ever shorter
 // pieces down to 24 runes. end is exclusive.
 func findPassage(hay, passage string) (start, end int, ok bool) {
-	p := strings.Trim(squeeze(passage), ".")
+	p := squeeze(passage)
 	if p == "" {
 		return 0, 0, false
 	}
@@ -349,7 +350,7 @@ func textSegments(text, passage string) ([]segment, bool) {
 	var pos []int
 	for i, r := range text {
 		lr := []rune(strings.ToLower(string(r)))
-		if unicode.IsSpace(r) || r == '…' || r == '\u00a0' {
+		if !keepRune(r) {
 			continue
 		}
 		for _, l := range lr {

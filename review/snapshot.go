@@ -78,6 +78,12 @@ func (s *Server) snapshot(w http.ResponseWriter, r *http.Request, c *reqCtx) err
 		}
 		if passage != "" {
 			p.Frame += "#lo-passage"
+			// Say so when the passage cannot be marked in the page (the
+			// page changed, or the passage was assembled from several
+			// places, as signposting evidence is).
+			if body, err := s.db.Body(sn.SHA256); err == nil {
+				_, p.Found, _ = inertHTML(body, sn.ContentType, sn.FinalURL, passage, noResolver{})
+			}
 		}
 	}
 	return s.render(w, r, c, http.StatusOK, "snapshot", p)
@@ -246,3 +252,10 @@ func pageTitle(s *Server, sn *store.Snapshot) string {
 	}
 	return sn.URL
 }
+
+// noResolver resolves nothing: for checking a page without reading the
+// store again for every link.
+type noResolver struct{}
+
+func (noResolver) page(string) string                  { return "" }
+func (noResolver) asset(string) ([]byte, string, bool) { return nil, "", false }
