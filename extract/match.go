@@ -434,6 +434,9 @@ const (
 	snippetWords = 45
 	// maxAvgLen caps a passage's length in the site's average length.
 	maxAvgLen = 500
+	// minSectionWords is how much text a heading must have under it to
+	// count as information rather than a signpost.
+	minSectionWords = 8
 )
 
 // Score scores every scanned page of one site against every criterion
@@ -498,6 +501,7 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 		}
 	}
 	scores := make([]passageScore, 0, len(p.passages))
+	inText := false
 	for i := range p.passages {
 		ps := &p.passages[i]
 		norm := m.model.lengthNorm(ps.ntoks, avg)
@@ -505,8 +509,12 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 		var contrib map[int]float64
 		for _, t := range c.terms {
 			var tf float64
-			if !t.headingOnly {
+			if !t.headingOnly && len(ps.body[t.phrase]) > 0 {
 				tf += m.model.Weights[fieldBody] * float64(len(ps.body[t.phrase])) / norm
+				inText = true
+			}
+			if len(ps.head[t.phrase]) > 0 && ps.ntoks >= minSectionWords {
+				inText = true
 			}
 			tf += m.model.Weights[fieldHeading] * float64(min(len(ps.head[t.phrase]), 1))
 			tf += m.model.Weights[fieldTitle] * float64(min(len(p.title[t.phrase]), 1))
@@ -548,7 +556,10 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 		}
 		scores = append(scores, passageScore{i: i, score: total * factor, contrib: contrib, negs: negs})
 	}
-	if len(scores) == 0 {
+	// A page must say something about the criterion in its own text, or
+	// under a heading that names it: a title or link text alone is a
+	// signpost, not information.
+	if len(scores) == 0 || !inText {
 		return Match{}, false
 	}
 	sort.SliceStable(scores, func(a, b int) bool { return scores[a].score > scores[b].score })

@@ -130,7 +130,9 @@ func TestSignalKinds(t *testing.T) {
 		{"prefix other ending", doc("http://x/e", "E", sec("", "The eligibility rules are simple.")), true, `"eligib*"`},
 		{"proximity", doc("http://x/f", "F", sec("", "You can request that we carry out an assessment.")), true, `"request ~ assessment"`},
 		{"proximity too far", doc("http://x/g", "G", sec("", "You can request a leaflet from reception at the town hall on any weekday morning or afternoon between nine and five, and separately we may arrange an assessment.")), false, ""},
-		{"heading word in title", doc("http://x/h", "Funding", sec("", "Nothing else here.")), true, `"funding" in title`},
+		{"title alone is a signpost", doc("http://x/h", "Funding", sec("", "Nothing else here.")), false, ""},
+		{"heading word over a section", doc("http://x/h2", "H2", sec("Funding", "Schools get money for every pupil on roll, paid each term by the council.")), true, `"funding" in heading`},
+		{"heading word in title with text", doc("http://x/h3", "Funding", sec("", "Schools can ask for top-up funding.")), true, `"funding" in title`},
 		{"heading word in text does not count", doc("http://x/i", "I", sec("", "Funding is available.")), false, ""},
 		{"number with comma", doc("http://x/j", "J", sec("", "Element 3 is paid above the first £6,000.")), true, `"element 3"`},
 	}
