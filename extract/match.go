@@ -622,7 +622,7 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 			mt.Missing = append(mt.Missing, m.phrases[g[0]].text)
 		}
 	}
-	mt.Signals = m.explain(p, ps, best)
+	mt.Signals = m.explain(p, ps, best, c)
 	mt.Snippet, mt.Terms = m.snippet(ps, c)
 	return mt, true
 }
@@ -656,7 +656,13 @@ func (m *Matcher) negative(f fieldHits, ng int, c *critModel) bool {
 }
 
 // explain lists the phrases that contributed most, with where they fired.
-func (m *Matcher) explain(p *Scanned, ps *scannedPassage, best passageScore) []string {
+func (m *Matcher) explain(p *Scanned, ps *scannedPassage, best passageScore, c *critModel) []string {
+	inBody := map[int]bool{}
+	for _, t := range c.terms {
+		if !t.headingOnly {
+			inBody[t.phrase] = true
+		}
+	}
 	type kv struct {
 		ph int
 		s  float64
@@ -677,7 +683,7 @@ func (m *Matcher) explain(p *Scanned, ps *scannedPassage, best passageScore) []s
 			break
 		}
 		var where []string
-		if n := len(ps.body[e.ph]); n > 0 {
+		if n := len(ps.body[e.ph]); n > 0 && inBody[e.ph] {
 			where = append(where, fmt.Sprintf("text ×%d", n))
 		}
 		if len(ps.head[e.ph]) > 0 {
