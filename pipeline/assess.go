@@ -76,7 +76,8 @@ type page struct {
 // signposting from the links between the council's home page and the Local
 // Offer, and saves the suggestions. Saving keeps reviewers' work: accepted
 // and rejected items stay (marked stale when their page no longer evidences
-// them), and items reviewers added are never touched.
+// them), and items reviewers added are never touched. cfg may be nil: the
+// authority carries everything assessing needs.
 func Assess(ctx context.Context, db *store.DB, cfg *config.Config, r *config.Rubric, a config.Authority, o AssessOptions) (AssessResult, error) {
 	start := time.Now()
 	if o.Now == nil {
