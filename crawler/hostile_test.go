@@ -222,6 +222,9 @@ func TestHostileSite(t *testing.T) {
 	if n := h.TotalHits("other:"); n != 0 {
 		t.Errorf("crawler followed a redirect to a private address (%d requests)", n)
 	}
+	if r.snaps["/to-private"] == nil || r.rec.Counts.OutOfScope == 0 {
+		t.Errorf("the redirect to a private address is not recorded (%+v) or not counted (out of scope %d)", r.snaps["/to-private"], r.rec.Counts.OutOfScope)
+	}
 	// Broken text decodes to something, and the deep page is kept.
 	for _, p := range []string{"/bad-utf8", "/wrong-charset", "/deep"} {
 		if s := r.snaps[p]; s == nil || s.Status != 200 {
