@@ -472,7 +472,18 @@ func signposting(criterion string, a config.Authority, pages []*page, g *linkGra
 		clicks int
 	}
 	var linkers []linker
-	navLinked, azLinked := false, false
+	navLinked, azLinked, search := false, false, false
+	for _, links := range g.out {
+		for _, l := range links {
+			if strings.Contains(strings.ToLower(l.to), "search") {
+				search = true
+				break
+			}
+		}
+		if search {
+			break
+		}
+	}
 	for k, links := range g.out {
 		if k == entry {
 			continue
@@ -540,6 +551,9 @@ func signposting(criterion string, a config.Authority, pages []*page, g *linkGra
 	}
 	if azLinked {
 		signals = append(signals, "structure: listed in an A to Z")
+	}
+	if search {
+		signals = append(signals, "structure: the site links to a search page")
 	}
 	cand := func(p *page, score float64, st evidence.Status, extra string) evidence.Candidate {
 		sig := append([]string(nil), signals...)
