@@ -342,8 +342,8 @@ func TestDiskFullWhileSaving(t *testing.T) {
 		t.Fatalf("helper never filled the store: %d saves, error %q", len(acks), saveErr)
 	}
 	t.Logf("%d saves fitted; the next failed with: %s", len(acks), saveErr)
-	if !strings.Contains(saveErr, "file too large") && !strings.Contains(saveErr, "no space") {
-		t.Errorf("save error %q does not say the disk is full", saveErr)
+	if !IsStorageFull(errors.New(saveErr)) {
+		t.Errorf("save error %q is not recognised as a full disk", saveErr)
 	}
 	if !strings.Contains(out.String(), fmt.Sprintf("readable %d", len(acks))) {
 		t.Errorf("store was not readable with all %d saves after the failure:\n%s", len(acks), lastLines(out.String(), 5))
@@ -742,5 +742,25 @@ func TestHotBackupFromAnotherProcess(t *testing.T) {
 	}
 	if int64(buf.Len()) != db.BackupSize() {
 		t.Errorf("hot backup is %d bytes, the store %d", buf.Len(), db.BackupSize())
+	}
+}
+
+func TestIsStorageFull(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{syscall.ENOSPC, true},
+		{fmt.Errorf("save decision: write s.db: %w", syscall.EFBIG), true},
+		{syscall.EDQUOT, true},
+		{errors.New("file resize error: truncate s.db: file too large"), true},
+		{errors.New("write s.db: no space left on device"), true},
+		{syscall.EACCES, false},
+		{evidence.ErrConflict, false},
+	} {
+		if got := IsStorageFull(tc.err); got != tc.want {
+			t.Errorf("IsStorageFull(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }
