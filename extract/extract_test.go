@@ -340,3 +340,23 @@ func TestSiteConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestStripTitle(t *testing.T) {
+	s := NewSite()
+	for i := range 6 {
+		page := fmt.Sprintf("<title>Page %d | Anyshire Council - Local Offer</title><p>text %d</p>", i, i)
+		s.Learn([]byte(page), "text/html", "https://x.example/")
+	}
+	cases := map[string]string{
+		"Short breaks | Anyshire Council - Local Offer": "Short breaks",
+		"Anyshire Council - Local Offer":                "Anyshire Council - Local Offer",
+		"Anyshire Council | Anyshire Council":           "Anyshire Council",
+		"Plain title":                                   "Plain title",
+		"Early years - funded places | Local Offer":     "Early years - funded places",
+	}
+	for in, want := range cases {
+		if got := s.stripTitle(in); got != want {
+			t.Errorf("stripTitle(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

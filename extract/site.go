@@ -222,7 +222,12 @@ func (s *Site) stripTitle(title string) string {
 		kept = append(kept, p)
 	}
 	if len(kept) == 0 {
-		return title
+		// A page titled with the site's own name ("Council - Council"):
+		// say it once.
+		kept = slices.Compact(parts)
+		if len(kept) == len(parts) {
+			return title
+		}
 	}
 	return strings.Join(kept, " - ")
 }
