@@ -36,7 +36,7 @@ func Any(body []byte, contentType, pageURL string) (*Document, error) {
 		if kind == "ole" || mt == mimeDocx || mt == mimeDoc || strings.HasSuffix(strings.ToLower(pathOf(pageURL)), ".docx") || hasDocx(body) {
 			return Word(body, pageURL)
 		}
-		return nil, fmt.Errorf("extract %s: %s archive: %w", pageURL, mt, ErrUnsupported)
+		return nil, fmt.Errorf("extract %s: zip archive that is not a Word document: %w", pageURL, ErrUnsupported)
 	}
 	switch mt := mediaType(contentType); {
 	case mt == "text/html" || mt == "application/xhtml+xml":
