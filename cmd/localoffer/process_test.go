@@ -651,3 +651,88 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(l, "\n")
 }
+
+// TestDiskFullDuringReviewSaves runs serve on a disk that fills up while a
+// reviewer saves: the save that does not fit must not be answered with
+// success, every save that was must be stored, and the store must verify.
+func TestDiskFullDuringReviewSaves(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, "0s", "https://la0.example/send")
+	dbPath := filepath.Join(dir, "s.db")
+	db, err := store.Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := review.HashPassword("disk full password 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateUser("test", evidence.User{Name: "rev", Role: evidence.Reviewer, PasswordHash: hash}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	fi, _ := os.Stat(dbPath)
+
+	srv := cli("--config", cfgPath, "--db", dbPath, "serve", "--addr", "127.0.0.1:0")
+	so, _ := srv.StdoutPipe()
+	var errOut bytes.Buffer
+	srv.Stderr = &errOut
+	startWithFileLimit(t, srv, uint64(fi.Size())+256<<10)
+	defer func() { srv.Process.Kill(); srv.Wait() }()
+	line, err := bufio.NewReader(so).ReadString('\n')
+	if err != nil {
+		t.Fatalf("serve did not start: %v\n%s", err, errOut.String())
+	}
+	base := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(line)
+	hc, csrf, err := signIn(base, "rev", "disk full password 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs := config.DefaultRubric().Subsections()
+	acked := map[string]int{}
+	failedWith := 0
+	for j := 0; j < 2000 && failedWith == 0; j++ {
+		sub := subs[j%len(subs)].ID
+		form := url.Values{"csrf": {csrf}, "version": {strconv.Itoa(acked[sub])}, "score": {"Yes"},
+			"rationale": {fmt.Sprintf("save %d: %s", j, strings.Repeat("evidence on the Local Offer pages ", 200))}}
+		resp, err := hc.PostForm(base+"/a/la-0/s/"+sub+"/score", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusSeeOther:
+			acked[sub]++
+		case resp.StatusCode >= 500:
+			failedWith = resp.StatusCode
+		default:
+			t.Fatalf("save %d answered %d", j, resp.StatusCode)
+		}
+	}
+	if failedWith == 0 {
+		t.Fatal("the disk never filled up")
+	}
+	n := 0
+	for _, v := range acked {
+		n += v
+	}
+	t.Logf("%d saves fitted; the next was answered %d", n, failedWith)
+	srv.Process.Signal(syscall.SIGTERM)
+	srv.Wait()
+	if !strings.Contains(errOut.String(), "file too large") {
+		t.Errorf("the server's log does not give the cause:\n%s", lastLines(errOut.String(), 5))
+	}
+	checkStore(t, dbPath)
+	db, err = store.OpenWith(dbPath, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for sub, v := range acked {
+		d, err := db.Decision("la-0", sub)
+		if err != nil || d.Version != v {
+			t.Errorf("%s: stored version %d (%v), %d saves acknowledged", sub, d.Version, err, v)
+		}
+	}
+}
