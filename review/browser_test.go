@@ -96,6 +96,22 @@ func evalString(ctx context.Context, js string) (string, error) {
 	return chromedp.Run(ctx, chromedp.Evaluate[string](js))
 }
 
+// waitLoaded waits until the page that a form post redirected to, with
+// done=what in its address, has loaded and its script has run. Waiting on
+// the address (not on an element) cannot be fooled by the page before.
+func waitLoaded(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	js := `location.search.indexOf("done=` + what + `") >= 0 && document.documentElement.getAttribute("data-keys") === "ready" ? "yes" : "no"`
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if v, err := evalString(ctx, js); err == nil && v == "yes" {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the page after %q did not load", what)
+}
+
 // TestBrowserReview drives a real Chromium: sign in, accept a suggestion
 // with the keyboard, fix a score, see it on the dashboard, reload, and
 // find it still there.
@@ -152,9 +168,10 @@ func TestBrowserReview(t *testing.T) {
 	}
 	id := strings.TrimPrefix(first, "item-")
 	shot(t, ctx, "authority")
-	if err := chromedp.Do(ctx, chromedp.KeyEvent("a"), chromedp.WaitVisible(chromedp.CSS(".notification")), chromedp.WaitReady(chromedp.CSS(`html[data-keys="ready"]`))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("a")); err != nil {
 		t.Fatalf("press a: %v", err)
 	}
+	waitLoaded(t, ctx, "accepted")
 	notice, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".notification__heading")))
 	if notice != "Evidence accepted." {
 		t.Errorf("notice after a = %q", notice)
@@ -164,6 +181,23 @@ func TestBrowserReview(t *testing.T) {
 	}
 	if it, err := f.db.Item("brackenfield", id); err != nil || it.Status != evidence.Accepted || it.UpdatedBy != "reviewer1" {
 		t.Errorf("item %s after a: %v by %q, %v", id, it.Status, it.UpdatedBy, err)
+	}
+
+	// m marks the card's sub-section reviewed, agreeing with the
+	// suggested score, and moves to the next sub-section, where j picks up
+	// its first card: a few keystrokes per sub-section.
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("m")); err != nil {
+		t.Fatalf("press m: %v", err)
+	}
+	waitLoaded(t, ctx, "reviewed")
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("j")); err != nil {
+		t.Fatalf("press j: %v", err)
+	}
+	if d, _ := f.db.Decision("brackenfield", "general.accessibility"); !d.Reviewed || d.ReviewedBy != "reviewer1" || !d.FinalScore.Valid() {
+		t.Errorf("after m, decision = %+v", d)
+	}
+	if sub, _ := evalString(ctx, `document.activeElement.closest("[data-sub]").id`); sub != "sub-general-feedback" {
+		t.Errorf("after m then j, the focus is in %q, want the next sub-section's first card", sub)
 	}
 
 	// ? opens the shortcuts panel.
@@ -182,11 +216,11 @@ func TestBrowserReview(t *testing.T) {
 		chromedp.Click(chromedp.ID("score-general-funding-no")),
 		chromedp.SendKeys(chromedp.ID("rationale-general-funding"), "Top-up funding is mentioned but the process is not outlined."),
 		chromedp.Click(chromedp.CSS("#score-general-funding button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(".notification")),
 	)
 	if err != nil {
 		t.Fatalf("save score: %v", err)
 	}
+	waitLoaded(t, ctx, "score")
 	if notice, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".notification__heading"))); notice != "Score saved." {
 		t.Errorf("notice after saving = %q", notice)
 	}

@@ -55,6 +55,10 @@ type dashboardPage struct {
 	Counts       map[string]int
 	Blind        []store.DoubleReview
 	Adjudicate   []store.DoubleReview
+	// Agreement sums up blind double review so far; Pending counts the
+	// sub-sections still waiting for their second score.
+	Agreement Agreement
+	Pending   int
 }
 
 var showFilters = map[string]bool{"": true, "unreviewed": true, "partial": true, "stale": true}
@@ -81,7 +85,13 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 		return err
 	}
 	blind := map[string]bool{}
+	var pairs [][2]evidence.Score
 	for _, d := range reviews {
+		if d.State == store.DoublePending {
+			p.Pending++
+		} else {
+			pairs = append(pairs, [2]evidence.Score{d.FirstScore, d.SecondScore})
+		}
 		if d.BlindFor(c.user.Name) && c.user.Role.CanReview() {
 			blind[d.Authority+"/"+d.Subsection] = true
 			p.Blind = append(p.Blind, d)
@@ -90,6 +100,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, c *reqCtx) er
 			p.Adjudicate = append(p.Adjudicate, d)
 		}
 	}
+	p.Agreement = agreement(pairs)
 	regions := map[string]bool{}
 	for _, a := range s.authorityList() {
 		if a.Region != "" {

@@ -539,6 +539,9 @@ func TestDoubleReview(t *testing.T) {
 	if dec.FinalScore != evidence.Partial || dec.ReviewedBy != "adviser1" {
 		t.Errorf("decision after adjudication = %+v", dec)
 	}
+	if dash := f.do("GET", "/", "viewer1", nil).Body.String(); !strings.Contains(dash, "Blind double review: 1 sub-section scored twice, 0% agreement") {
+		t.Errorf("dashboard does not sum up double review")
+	}
 	stats = f.do("GET", "/agreement", "viewer1", nil).Body.String()
 	for _, want := range []string{"Post-16: Admission", "0%", "adjudicated"} {
 		if !strings.Contains(stats, want) {

@@ -24,9 +24,32 @@
     if (history.replaceState) history.replaceState(null, "", "#" + c.id);
   }
 
+  // step finds the card after (dir 1) or before (dir -1) the current
+  // one; with no current card, the first card after or before whatever
+  // has the focus (a sub-section after "m", a score form), so that j
+  // carries on from where the reviewer is.
+  function step(dir) {
+    var c = currentCard();
+    if (c) return cards.indexOf(c) + dir;
+    var from = document.activeElement;
+    if (!from || from === document.body) return dir > 0 ? 0 : cards.length - 1;
+    if (dir > 0) {
+      for (var i = 0; i < cards.length; i++) {
+        if (from.compareDocumentPosition(cards[i]) & Node.DOCUMENT_POSITION_FOLLOWING) return i;
+      }
+      return cards.length - 1;
+    }
+    for (var k = cards.length - 1; k >= 0; k--) {
+      if (from.compareDocumentPosition(cards[k]) & Node.DOCUMENT_POSITION_PRECEDING) return k;
+    }
+    return 0;
+  }
+
   function currentCard() {
     var a = document.activeElement && document.activeElement.closest && document.activeElement.closest("[data-card]");
     if (a) { current = cards.indexOf(a); return a; }
+    var el = document.activeElement;
+    if (el && el !== document.body) return null;
     return current >= 0 ? cards[current] : null;
   }
 
@@ -62,8 +85,8 @@
     if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
     var k = e.key, done = true;
     switch (k) {
-      case "j": focusCard(current + 1); break;
-      case "k": focusCard(current < 0 ? 0 : current - 1); break;
+      case "j": focusCard(step(1)); break;
+      case "k": focusCard(step(-1)); break;
       case "a": case "r": case "u": case "b":
         done = press(currentCard(), k); break;
       case "m":
