@@ -126,8 +126,10 @@ type kept struct {
 // suggestion per sub-section (criterion statuses and the score the rubric
 // rule gives) and ranked evidence items. A page is one item per
 // sub-section, carrying every criterion of the sub-section it evidences,
-// so that no page can fill a sub-section's list on its own. Lists start
-// with the best page of each evidenced criterion, then the rest best first.
+// so that no page can fill a sub-section's list on its own. Each criterion
+// contributes its best few pages (PerCriterion, none weaker in status or
+// far below its best, a passage repeated across pages once), and lists
+// interleave the criteria: the best page of each, then the second of each.
 func Suggest(r *config.Rubric, cands []Candidate, o SuggestOptions) ([]Suggestion, []Item) {
 	if o.MaxItems <= 0 {
 		o.MaxItems = DefaultMaxItems
