@@ -92,6 +92,9 @@ func (s *Server) buildRoutes() []route {
 		{"GET", "/double/{slug}/{sub}", reviewing, s.blindForm},
 		{"POST", "/double/{slug}/{sub}", reviewing, s.blindSave},
 		{"POST", "/double/{slug}/{sub}/adjudicate", adjudicating, s.adjudicate},
+
+		{"GET", "/admin", administering, s.admin},
+		{"GET", "/admin/backup", administering, s.backup},
 	}
 }
 

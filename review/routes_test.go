@@ -38,6 +38,8 @@ var routeAccess = map[string][]evidence.Role{
 	"POST /double/sample":                  {evidence.Admin},
 	"GET /double/{slug}/{sub}":             {evidence.Reviewer, evidence.Adviser, evidence.Admin},
 	"POST /double/{slug}/{sub}":            {evidence.Reviewer, evidence.Adviser, evidence.Admin},
+	"GET /admin":                           {evidence.Admin},
+	"GET /admin/backup":                    {evidence.Admin},
 	"POST /double/{slug}/{sub}/adjudicate": {evidence.Adviser, evidence.Admin},
 }
 

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -603,5 +605,31 @@ func TestAcceptanceRate(t *testing.T) {
 	}
 	if page := f.do("GET", "/agreement", "viewer1", nil).Body.String(); !strings.Contains(page, "67% <span class=\"body-s\">(2 of 3)</span>") {
 		t.Errorf("agreement page does not show reviewer2's 67%% acceptance")
+	}
+}
+
+func TestBackupDownload(t *testing.T) {
+	f := newFixture(t)
+	rec := f.do("GET", "/admin/backup", "admin1", nil)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Disposition"), "attachment") {
+		t.Fatalf("backup = %d %v", rec.Code, rec.Header())
+	}
+	path := filepath.Join(t.TempDir(), "copy.db")
+	if err := os.WriteFile(path, rec.Body.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := store.OpenWith(path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("the backup does not open: %v", err)
+	}
+	defer cp.Close()
+	if it, err := cp.Item("brackenfield", f.itemEHC); err != nil || it.ID != f.itemEHC {
+		t.Errorf("backup lacks an item: %v", err)
+	}
+	if log, _ := f.db.AuditLog("", "", 1); len(log) == 0 || log[0].Action != "download backup" || log[0].User != "admin1" {
+		t.Errorf("the download is not audited: %+v", log)
+	}
+	if page := f.do("GET", "/admin", "admin1", nil).Body.String(); !strings.Contains(page, "reviewer2") || !strings.Contains(page, `href="/admin/backup"`) {
+		t.Errorf("admin page lacks the accounts or the backup link")
 	}
 }
