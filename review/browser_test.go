@@ -208,6 +208,25 @@ func TestBrowserReview(t *testing.T) {
 		t.Errorf("? did not open the shortcuts panel (open=%v, err=%v)", open, err)
 	}
 
+	// The shortcuts can be turned off (and on again) for assistive
+	// technology that sends letters.
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("[data-keys-toggle]")),
+		chromedp.KeyEvent("j"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pressed, _ := evalString(ctx, `document.querySelector("[data-keys-toggle]").getAttribute("aria-pressed")`); pressed != "false" {
+		t.Errorf("after the toggle aria-pressed = %q, want false", pressed)
+	}
+	if id, _ := evalString(ctx, `(document.activeElement.closest("[data-card]")||{}).id||""`); id != "" {
+		t.Errorf("j moved to %q with the shortcuts off", id)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("[data-keys-toggle]"))); err != nil {
+		t.Fatal(err)
+	}
+
 	// Fix a score: No, with a rationale. The page is loaded afresh so
 	// that the notice waited for is the new one.
 	err = chromedp.Do(ctx,

@@ -101,6 +101,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *reqCtx) error 
 		return s.showLogin(w, r, http.StatusUnauthorized, name, next, []fieldError{{Field: "name", Msg: "The user name or password is wrong"}})
 	}
 	s.limiter.reset("user:" + strings.ToLower(name))
+	// A new sign-in always gets a new session; one the browser already
+	// had (perhaps planted by someone else) is ended.
+	if old, err := r.Cookie(sessionCookie); err == nil && old.Value != "" {
+		if err := s.db.DeleteSession(tokenID(old.Value)); err != nil {
+			return err
+		}
+	}
 	if err := s.startSession(w, r, u.Name); err != nil {
 		return err
 	}

@@ -81,8 +81,33 @@
     if (d.open) { d.scrollIntoView({ block: "nearest" }); d.querySelector("summary").focus(); }
   }
 
+  // Single-key shortcuts can be turned off (WCAG 2.1.4), for people whose
+  // speech input or screen reader sends letters as commands.
+  function enabled() {
+    try { return localStorage.getItem("lo-keys") !== "off"; } catch (err) { return true; }
+  }
+
+  function showToggles() {
+    var on = enabled();
+    Array.prototype.forEach.call(document.querySelectorAll("[data-keys-toggle]"), function (b) {
+      b.hidden = false;
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+      b.textContent = on ? "Turn single-key shortcuts off" : "Turn single-key shortcuts on";
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-keys-state]"), function (el) {
+      el.textContent = on ? "Shortcuts are on." : "Shortcuts are off.";
+    });
+  }
+
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-keys-toggle]");
+    if (!b) return;
+    try { localStorage.setItem("lo-keys", enabled() ? "off" : "on"); } catch (err) { /* private mode: stays on */ }
+    showToggles();
+  });
+
   document.addEventListener("keydown", function (e) {
-    if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target) || !enabled()) return;
     var k = e.key, done = true;
     switch (k) {
       case "j": focusCard(step(1)); break;
@@ -109,6 +134,7 @@
         current = i; c.classList.add("is-current");
       });
     });
+    showToggles();
     document.documentElement.setAttribute("data-keys", "ready");
     var es = document.querySelector("[data-autofocus]");
     if (es) { es.focus(); return; }
