@@ -107,8 +107,8 @@ func printRubric(w io.Writer, r *config.Rubric) {
 					continue
 				}
 				p, m := r.ThresholdsFor(c)
-				fmt.Fprintf(w, "      %d phrases, %d heading words, %d negative contexts, %d requires groups; partial %g, met %g\n",
-					len(c.Signals.Phrases), len(c.Signals.Headings), len(c.Signals.Not), len(c.Signals.Requires), p, m)
+				fmt.Fprintf(w, "      %d phrases, %d heading words, %d negative contexts, %d core and %d requires groups; partial %g, met %g\n",
+					len(c.Signals.Phrases), len(c.Signals.Headings), len(c.Signals.Not), len(c.Signals.Core), len(c.Signals.Requires), p, m)
 			}
 		}
 	}
