@@ -59,6 +59,16 @@ type subView struct {
 	// ShowAdviser is set when the sub-section scores Partial (final or
 	// suggested): the adviser's judgement belongs there.
 	ShowAdviser bool
+	// Groups are the criteria, each with its evidence cards.
+	Groups []critGroup
+}
+
+// critGroup is a criterion with the evidence cards whose first criterion
+// it is; a group with no ID holds items that name no criterion of the
+// sub-section.
+type critGroup struct {
+	criterionView
+	Items []itemView
 }
 
 type sectionView struct {
@@ -210,6 +220,28 @@ func (s *Server) subView(c *reqCtx, ss *config.Subsection, sg evidence.Suggestio
 			v.Proposed++
 		}
 		v.Items = append(v.Items, iv)
+	}
+	idx := map[string]int{}
+	for i, cv := range v.Criteria {
+		idx[cv.ID] = i
+		v.Groups = append(v.Groups, critGroup{criterionView: cv})
+	}
+	var other []itemView
+	for _, iv := range v.Items {
+		placed := false
+		for _, id := range iv.Item.Criteria {
+			if i, ok := idx[id]; ok {
+				v.Groups[i].Items = append(v.Groups[i].Items, iv)
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			other = append(other, iv)
+		}
+	}
+	if len(other) > 0 {
+		v.Groups = append(v.Groups, critGroup{criterionView: criterionView{Text: "Other evidence for this sub-section"}, Items: other})
 	}
 	score := d.FinalScore
 	if score == "" {

@@ -55,6 +55,9 @@ var funcs = template.FuncMap{
 		return "tag--red"
 	},
 	"fmtStat": fmtStat,
+	"cardArgs": func(it itemView, slug, csrf string, u *evidence.User) cardArgs {
+		return cardArgs{I: it, Slug: slug, CSRF: csrf, User: u}
+	},
 	"add":     func(a, b int) int { return a + b },
 	"lower":   func(s evidence.Score) string { return strings.ToLower(string(s)) },
 }
@@ -167,4 +170,13 @@ var shorter = map[string]string{
 	"Budget":         "Funding",
 	"Identification": "Need",
 	"Graduated":      "Graduated",
+}
+
+// cardArgs is what the "card" template needs: the item and the page's
+// authority, CSRF token and user.
+type cardArgs struct {
+	I    itemView
+	Slug string
+	CSRF string
+	User *evidence.User
 }
