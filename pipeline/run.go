@@ -226,6 +226,12 @@ func runOne(ctx context.Context, db *store.DB, cfg *config.Config, rubric *confi
 		case cur.Status == store.CrawlFailed && cur.Counts.Pages == 0:
 			return fmt.Errorf("crawl failed: %s", cur.Error)
 		}
+		if cur.RunID == "" {
+			cur.RunID = runID
+			if err := db.UpdateCrawl(cur); err != nil {
+				return fmt.Errorf("record crawl: %w", err)
+			}
+		}
 		if err != nil {
 			ra.Error = "crawl: " + err.Error()
 		}

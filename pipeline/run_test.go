@@ -73,6 +73,9 @@ func TestRun_ChangesBetweenTwoCrawls(t *testing.T) {
 	if ra.Pages < 8 || ra.PreviousCrawlID != "" || ra.Changed+ra.Added+ra.Removed != 0 {
 		t.Fatalf("first run authority = %+v, want >= 8 pages and no previous crawl", ra)
 	}
+	if c, err := db.Crawl(ra.CrawlID); err != nil || c.RunID != run1.ID {
+		t.Errorf("crawl %s = %+v, %v; want it tied to run %s", ra.CrawlID, c, err, run1.ID)
+	}
 	items, err := db.Items("testshire", "")
 	if err != nil || len(items) == 0 {
 		t.Fatalf("no evidence after the first run (%v)", err)
