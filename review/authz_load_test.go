@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/localoffer/localoffer/evidence"
+	"github.com/localoffer/localoffer/store"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -474,4 +475,70 @@ func TestReviewLoad(t *testing.T) {
 	t.Logf("50 reviewers, %v: %d requests (%.0f/s), %d saves acknowledged, %d conflicts answered 409, %d failed; latency p50 %v p95 %v p99 %v max %v",
 		took.Round(time.Second), total, float64(total)/took.Seconds(), res.saves, res.conflicts, res.failures,
 		percentile(res.latencies, 0.5), percentile(res.latencies, 0.95), percentile(res.latencies, 0.99), percentile(res.latencies, 1))
+}
+
+// TestAdminBackupWhileSaving downloads the store from the admin backup
+// page again and again while reviewers keep saving: every download must be
+// complete (as long as its Content-Length says) and open as a store that
+// verifies.
+func TestAdminBackupWhileSaving(t *testing.T) {
+	f := newFixture(t)
+	base := serveFixture(t, f)
+	admin := newUIClient(base)
+	if err := admin.login("admin1", testPassword); err != nil {
+		t.Fatal(err)
+	}
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for i, name := range []string{"reviewer1", "reviewer2", "adviser1"} {
+		c := newUIClient(base)
+		if err := c.login(name, testPassword); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			sub := f.srv.order[i]
+			for v := 0; !stop.Load(); v++ {
+				code, _, err := c.post("/a/brackenfield/s/"+sub+"/score", url.Values{"csrf": {c.csrf}, "version": {strconv.Itoa(v)}, "score": {"Partial"},
+					"rationale": {fmt.Sprintf("save %d %s", v, strings.Repeat("long rationale text ", 300))}})
+				if err != nil || code != http.StatusSeeOther {
+					t.Errorf("save = %d, %v", code, err)
+					return
+				}
+			}
+		}(i)
+	}
+	defer func() { stop.Store(true); wg.Wait() }()
+	dir := t.TempDir()
+	for i := 0; i < 8; i++ {
+		resp, err := admin.hc.Get(base + "/admin/backup")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, rerr := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("backup %d = %d", i, resp.StatusCode)
+		}
+		if rerr != nil {
+			t.Fatalf("backup %d cut short after %d bytes (Content-Length %d): %v", i, len(body), resp.ContentLength, rerr)
+		}
+		if resp.ContentLength >= 0 && int64(len(body)) != resp.ContentLength {
+			t.Fatalf("backup %d: %d bytes, Content-Length %d", i, len(body), resp.ContentLength)
+		}
+		p := fmt.Sprintf("%s/b%d.db", dir, i)
+		if err := os.WriteFile(p, body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		b, err := store.OpenWith(p, store.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatalf("backup %d does not open: %v", i, err)
+		}
+		rep, err := b.Check(store.CheckOptions{})
+		b.Close()
+		if err != nil || !rep.OK() {
+			t.Fatalf("backup %d does not verify: %v %v", i, err, rep.Problems)
+		}
+	}
 }

@@ -78,12 +78,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *reqCtx) error 
 		return s.showLogin(w, r, http.StatusBadRequest, name, next, errs)
 	}
 	now := s.cfg.Now()
-	keys := []string{"user:" + strings.ToLower(name), "ip:" + clientIP(r)}
+	keys := []string{"user:" + strings.ToLower(name), "ip:" + s.clientIP(r)}
 	for _, k := range keys {
 		if blocked, wait := s.limiter.blocked(k, now); blocked {
 			mins := int(wait/time.Minute) + 1
 			w.Header().Set("Retry-After", fmt.Sprint(int(wait/time.Second)+1))
-			s.log.Warn("login rate limited", "user", name, "ip", clientIP(r))
+			s.log.Warn("login rate limited", "user", name, "ip", s.clientIP(r))
 			return s.showLogin(w, r, http.StatusTooManyRequests, name, next, []fieldError{{Field: "name", Msg: fmt.Sprintf("Too many failed sign-in attempts. Try again in %d minutes.", mins)}})
 		}
 	}
@@ -97,7 +97,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *reqCtx) error 
 		for _, k := range keys {
 			s.limiter.fail(k, now)
 		}
-		s.log.Info("login failed", "user", name, "ip", clientIP(r))
+		s.log.Info("login failed", "user", name, "ip", s.clientIP(r))
 		return s.showLogin(w, r, http.StatusUnauthorized, name, next, []fieldError{{Field: "name", Msg: "The user name or password is wrong"}})
 	}
 	s.limiter.reset("user:" + strings.ToLower(name))
@@ -117,7 +117,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *reqCtx) error 
 		s.log.Warn("prune sessions", "err", err)
 	}
 	s.setCookie(w, r, loginCookie, "", -1)
-	if err := s.db.Audit(evidence.AuditEntry{User: u.Name, Action: "sign in", Target: clientIP(r)}); err != nil {
+	if err := s.db.Audit(evidence.AuditEntry{User: u.Name, Action: "sign in", Target: s.clientIP(r)}); err != nil {
 		s.log.Warn("audit sign in", "err", err)
 	}
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)

@@ -50,6 +50,12 @@ type Config struct {
 	// a server behind a TLS-terminating reverse proxy. Requests that
 	// arrive over TLS always get Secure cookies.
 	SecureCookies bool
+	// TrustProxy takes the client's address from the last entry of
+	// X-Forwarded-For, which a reverse proxy in front sets; without it
+	// every sign-in would seem to come from the proxy and share one
+	// rate limit. Leave it off when clients reach the server directly,
+	// or they could pick their own address.
+	TrustProxy bool
 	// Extract reads the text of a captured PDF or Word file for the
 	// snapshot viewer. When nil, such captures offer the file only.
 	Extract func(body []byte, contentType, url string) (*extract.Document, error)

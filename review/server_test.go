@@ -633,3 +633,21 @@ func TestBackupDownload(t *testing.T) {
 		t.Errorf("admin page lacks the accounts or the backup link")
 	}
 }
+
+func TestClientIPBehindProxy(t *testing.T) {
+	f := newFixture(t)
+	req := httptest.NewRequest("POST", "/login", nil)
+	req.RemoteAddr = "127.0.0.1:5555"
+	req.Header.Add("X-Forwarded-For", "203.0.113.9, 198.51.100.7")
+	if got := f.srv.clientIP(req); got != "127.0.0.1" {
+		t.Errorf("without TrustProxy clientIP = %q, want the connection's address", got)
+	}
+	f.srv.cfg.TrustProxy = true
+	if got := f.srv.clientIP(req); got != "198.51.100.7" {
+		t.Errorf("with TrustProxy clientIP = %q, want the address the proxy saw", got)
+	}
+	req.Header.Set("X-Forwarded-For", "not an address")
+	if got := f.srv.clientIP(req); got != "127.0.0.1" {
+		t.Errorf("with a bad header clientIP = %q, want the connection's address", got)
+	}
+}

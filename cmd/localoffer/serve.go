@@ -19,6 +19,7 @@ type serveOptions struct {
 	tlsCert       string
 	tlsKey        string
 	secureCookies bool
+	trustProxy    bool
 	schedule      string
 }
 
@@ -39,7 +40,8 @@ It listens on 127.0.0.1:8080, reachable from this machine only. To let
 colleagues in, either give --tls-cert and --tls-key and an --addr such as
 0.0.0.0:8443, or (better) keep the default address and put a reverse proxy
 that terminates TLS in front, with --secure-cookies so that the session
-cookie is only ever sent over HTTPS. For example, with Caddy:
+cookie is only ever sent over HTTPS, and --trust-proxy so that failed
+sign-ins are counted per client rather than for the proxy as a whole. For example, with Caddy:
 
     review.example.org {
         reverse_proxy 127.0.0.1:8080
@@ -64,6 +66,7 @@ the origin they were served from.`,
 		f.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key serves HTTPS")
 		f.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 		f.BoolVar(&o.secureCookies, "secure-cookies", false, "mark cookies Secure (set this behind a TLS-terminating proxy)")
+		f.BoolVar(&o.trustProxy, "trust-proxy", false, "count sign-in attempts by the client address in X-Forwarded-For (set this only behind a reverse proxy that sets it)")
 		f.StringVar(&o.schedule, "schedule", "", "also crawl and assess every authority on this cron `SPEC` (e.g. \"0 3 * * 1\", 03:00 on Mondays; default: the config file's schedule)")
 		return cmd
 	})
@@ -103,6 +106,7 @@ func runServe(ctx context.Context, g *globals, o serveOptions) error {
 	srv, err := review.NewServer(review.Config{
 		DB: db, Rubric: rub, Authorities: cfg, Log: g.log,
 		SecureCookies: o.secureCookies || o.tlsCert != "",
+		TrustProxy:    o.trustProxy,
 		Extract:       extract.Any,
 		DashboardInfo: dashboardInfo(db, sched),
 	})
