@@ -58,8 +58,8 @@ var funcs = template.FuncMap{
 	"cardArgs": func(it itemView, slug, csrf string, u *evidence.User) cardArgs {
 		return cardArgs{I: it, Slug: slug, CSRF: csrf, User: u}
 	},
-	"add":     func(a, b int) int { return a + b },
-	"lower":   func(s evidence.Score) string { return strings.ToLower(string(s)) },
+	"add":   func(a, b int) int { return a + b },
+	"lower": func(s evidence.Score) string { return strings.ToLower(string(s)) },
 }
 
 // tagClass gives a score its GOV.UK tag colour. The word itself is always
