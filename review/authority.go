@@ -210,6 +210,13 @@ func (s *Server) subView(c *reqCtx, ss *config.Subsection, sg evidence.Suggestio
 		}
 		if u, err := url.Parse(it.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
 			iv.Live = it.URL
+			if iv.SnapshotID == "" {
+				// Evidence a reviewer pasted before the page was crawled
+				// may have a capture by now.
+				if sn, err := s.db.LatestSnapshot(it.Authority, it.URL); err == nil {
+					iv.SnapshotID = sn.ID
+				}
+			}
 		}
 		if v.Blind {
 			// The second reviewer sees the passages, not what anyone made
