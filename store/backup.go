@@ -30,8 +30,23 @@ func (db *DB) Backup(w io.Writer) error {
 	})
 }
 
+// BackupWithSize is Backup for a download: it calls size with the exact
+// length of the copy before writing its first byte, from the same read
+// transaction. A Content-Length set from BackupSize in a transaction of its
+// own can be short by the pages another writer adds in between, which cuts
+// the download; this cannot.
+func (db *DB) BackupWithSize(w io.Writer, size func(int64)) error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		size(tx.Size())
+		if _, err := tx.WriteTo(w); err != nil {
+			return fmt.Errorf("backup: %w", err)
+		}
+		return nil
+	})
+}
+
 // BackupSize is the size in bytes a backup taken now would have, for a
-// Content-Length header or a progress bar.
+// progress bar. For a Content-Length use BackupWithSize.
 func (db *DB) BackupSize() int64 {
 	var n int64
 	db.bolt.View(func(tx *bolt.Tx) error {
