@@ -2,6 +2,7 @@ package review
 
 import (
 	"crypto/tls"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -649,5 +650,34 @@ func TestClientIPBehindProxy(t *testing.T) {
 	req.Header.Set("X-Forwarded-For", "not an address")
 	if got := f.srv.clientIP(req); got != "127.0.0.1" {
 		t.Errorf("with a bad header clientIP = %q, want the connection's address", got)
+	}
+}
+
+func TestReReview(t *testing.T) {
+	f := newFixture(t)
+	sub := "early_years.future"
+	if rec := f.do("POST", "/a/fellside/s/"+sub+"/score", "reviewer1", url.Values{"version": {"0"}, "score": {"Yes"}, "rationale": {"The two-year check is explained."}, "reviewed": {"on"}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("score = %d", rec.Code)
+	}
+	// A re-crawl found the page changed.
+	d, err := f.db.SaveDecision("system", "fellside", sub, -1, "needs re-review", func(d *evidence.Decision) error {
+		d.NeedsReReview, d.ReReviewWhy = true, "the progress check page changed"
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := f.do("GET", "/a/fellside", "reviewer2", nil).Body.String()
+	if !strings.Contains(page, "Keep Yes after re-review") || !strings.Contains(page, "the progress check page changed") {
+		t.Errorf("the authority page does not offer the re-review")
+	}
+	if !strings.Contains(f.do("GET", "/?show=stale", "viewer1", nil).Body.String(), "needs re-review") {
+		t.Errorf("the dashboard's stale filter does not show the re-review")
+	}
+	if rec := f.do("POST", "/a/fellside/s/"+sub+"/reviewed", "reviewer2", url.Values{"version": {fmt.Sprint(d.Version)}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("re-review = %d", rec.Code)
+	}
+	if d, _ := f.db.Decision("fellside", sub); d.NeedsReReview || d.ReviewedBy != "reviewer2" || d.FinalScore != evidence.Yes {
+		t.Errorf("after re-review: %+v", d)
 	}
 }
