@@ -707,3 +707,98 @@ func TestBackupWithSizeAnnouncesFirst(t *testing.T) {
 		t.Errorf("announced %d bytes, wrote %d", size, w.n)
 	}
 }
+
+// TestHotBackupFromAnotherProcess takes backups of a store that another
+// process holds open and keeps writing to, through the holder's backup
+// socket: each copy verifies and holds one moment's state. After the holder
+// is killed, its stale socket answers nothing and the next process to open
+// the store offers backups again.
+func TestHotBackupFromAnotherProcess(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.db")
+	cmd := helper(t, "saves", path, "")
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	sc := bufio.NewScanner(out)
+	acks := 0
+	next := 100
+	for i := 0; sc.Scan() && i < 3; {
+		if _, ok := parseAck(sc.Text()); !ok {
+			t.Fatalf("helper said %q", sc.Text())
+		}
+		acks++
+		if acks < next {
+			continue
+		}
+		next += 300
+		bak := filepath.Join(dir, fmt.Sprintf("hot%d.db", i))
+		n, err := FetchBackup(path, bak)
+		if err != nil {
+			t.Fatalf("hot backup %d while the holder writes: %v", i, err)
+		}
+		b, err := OpenWith(bak, Options{ReadOnly: true})
+		if err != nil {
+			t.Fatalf("open hot backup %d: %v", i, err)
+		}
+		rep := mustCheck(t, b)
+		sum := 0
+		for l := 0; l < 3; l++ {
+			ds, _ := b.Decisions(fmt.Sprintf("la-%d", l))
+			for _, d := range ds {
+				sum += d.Version
+			}
+		}
+		if rep.AuditEntries != sum || sum == 0 {
+			t.Errorf("hot backup %d (%d bytes): %d audit entries for %d saves", i, n, rep.AuditEntries, sum)
+		}
+		b.Close()
+		i++
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if _, err := os.Stat(BackupSocket(path)); err != nil {
+		t.Fatalf("the killed holder left no socket behind, so this test proves nothing about stale sockets: %v", err)
+	}
+	start := time.Now()
+	if _, err := FetchBackupTo(path, io.Discard); !errors.Is(err, ErrNoHotBackup) {
+		t.Errorf("backup from a dead holder's socket: %v, want ErrNoHotBackup", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("a dead holder's socket took %v to refuse", took)
+	}
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var buf bytes.Buffer
+	if _, err := FetchBackupTo(path, &buf); err != nil {
+		t.Fatalf("backup from the new holder: %v", err)
+	}
+	if int64(buf.Len()) != db.BackupSize() {
+		t.Errorf("hot backup is %d bytes, the store %d", buf.Len(), db.BackupSize())
+	}
+}
+
+func TestIsStorageFull(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{syscall.ENOSPC, true},
+		{fmt.Errorf("save decision: write s.db: %w", syscall.EFBIG), true},
+		{syscall.EDQUOT, true},
+		{errors.New("file resize error: truncate s.db: file too large"), true},
+		{errors.New("write s.db: no space left on device"), true},
+		{syscall.EACCES, false},
+		{evidence.ErrConflict, false},
+	} {
+		if got := IsStorageFull(tc.err); got != tc.want {
+			t.Errorf("IsStorageFull(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
