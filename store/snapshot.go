@@ -117,6 +117,9 @@ func prepareCaptures(cs []Capture) []preparedCapture {
 
 func (db *DB) putCapturesTx(tx *bolt.Tx, ps []preparedCapture) error {
 	snaps := tx.Bucket(bSnapshots)
+	// Snapshot ids only grow, so pages can be filled instead of split in
+	// half: the bucket (most of a crawl's bytes) takes about half the room.
+	snaps.FillPercent = 0.95
 	blobs := tx.Bucket(bBlobs)
 	for _, p := range ps {
 		s := p.c.Snapshot
