@@ -26,9 +26,15 @@ func (s *Server) itemStatus(to evidence.ItemStatus) handlerFunc {
 		if err := s.notBlind(c, slug, it.Subsection); err != nil {
 			return err
 		}
+		seen := evidence.ItemStatus(r.PostFormValue("seen"))
 		_, err = s.db.UpdateItem(c.user.Name, slug, id, func(it *evidence.Item) (string, error) {
 			if it.Status == to {
 				return "", fmt.Errorf("%w: the evidence is already %s", evidence.ErrConflict, to)
+			}
+			if seen != "" && seen != it.Status {
+				// Someone decided this item after the page was loaded:
+				// do not overwrite their decision unseen.
+				return "", errorf(http.StatusConflict, "%s changed this evidence to %q at %s, after your page was loaded. Nothing was saved: go back, reload the page and decide again if you disagree.", it.UpdatedBy, it.Status, when(it.Updated))
 			}
 			it.Status = to
 			return action, nil

@@ -681,3 +681,22 @@ func TestReReview(t *testing.T) {
 		t.Errorf("after re-review: %+v", d)
 	}
 }
+
+func TestItemConflict(t *testing.T) {
+	f := newFixture(t)
+	// Both reviewers see the item proposed; reviewer1 accepts first.
+	if rec := f.do("POST", "/a/brackenfield/items/"+f.itemEHC+"/accept", "reviewer1", url.Values{"seen": {"proposed"}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("accept = %d", rec.Code)
+	}
+	rec := f.do("POST", "/a/brackenfield/items/"+f.itemEHC+"/reject", "reviewer2", url.Values{"seen": {"proposed"}})
+	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "reviewer1 changed this evidence to &#34;accepted&#34;") {
+		t.Fatalf("second decision = %d, want 409 naming reviewer1:\n%s", rec.Code, rec.Body.String())
+	}
+	if it, _ := f.db.Item("brackenfield", f.itemEHC); it.Status != evidence.Accepted || it.UpdatedBy != "reviewer1" {
+		t.Errorf("item = %s by %s, want reviewer1's accept kept", it.Status, it.UpdatedBy)
+	}
+	// Having seen it accepted, reviewer2 may reject it.
+	if rec := f.do("POST", "/a/brackenfield/items/"+f.itemEHC+"/reject", "reviewer2", url.Values{"seen": {"accepted"}}); rec.Code != http.StatusSeeOther {
+		t.Errorf("informed reject = %d", rec.Code)
+	}
+}
