@@ -448,3 +448,24 @@ func TestParseSitemap(t *testing.T) {
 		t.Error("an HTML page parsed as a sitemap")
 	}
 }
+
+func TestGroupsShareNoHost(t *testing.T) {
+	as := []config.Authority{
+		{Slug: "a", StartURLs: []string{"https://search3.openobjects.com/kb5/a/home.page"}},
+		{Slug: "b", StartURLs: []string{"https://www.b.gov.uk/send"}},
+		{Slug: "c", StartURLs: []string{"https://search3.openobjects.com/kb5/c/home.page"}},
+		{Slug: "d", StartURLs: []string{"http://127.0.0.1:18000/"}},
+		{Slug: "e", StartURLs: []string{"http://127.0.0.1:18001/"}, AllowedHosts: []string{"www.b.gov.uk"}},
+	}
+	var got []string
+	for _, g := range Groups(as) {
+		var names []string
+		for _, a := range g {
+			names = append(names, a.Slug)
+		}
+		got = append(got, strings.Join(names, "+"))
+	}
+	if strings.Join(got, " ") != "a+c b+e d" {
+		t.Errorf("Groups = %v, want [a+c b+e d]", got)
+	}
+}

@@ -246,3 +246,56 @@ func InScope(a config.Authority, rawURL string) bool {
 	}
 	return sc.inScope(hostKey(u))
 }
+
+// Groups splits authorities into groups that share no host: authorities
+// in different groups may be crawled at the same time without two crawls
+// hitting one host at once (several councils' Local Offers can live on
+// one directory platform); those in one group must be crawled one after
+// another. Order is kept within and across groups.
+func Groups(as []config.Authority) [][]config.Authority {
+	parent := make([]int, len(as))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		if parent[i] != i {
+			parent[i] = find(parent[i])
+		}
+		return parent[i]
+	}
+	owner := map[string]int{}
+	for i, a := range as {
+		sc, err := newScope(a, config.Settings{})
+		if err != nil {
+			continue
+		}
+		keys := make([]string, 0, len(sc.hosts)+len(sc.names))
+		for h := range sc.hosts {
+			keys = append(keys, h)
+		}
+		for n := range sc.names {
+			keys = append(keys, n)
+		}
+		for _, k := range keys {
+			if j, ok := owner[k]; ok {
+				parent[find(i)] = find(j)
+			} else {
+				owner[k] = i
+			}
+		}
+	}
+	var out [][]config.Authority
+	index := map[int]int{}
+	for i, a := range as {
+		r := find(i)
+		g, ok := index[r]
+		if !ok {
+			g = len(out)
+			index[r] = g
+			out = append(out, nil)
+		}
+		out[g] = append(out[g], a)
+	}
+	return out
+}

@@ -95,14 +95,24 @@ func crawlAll(ctx context.Context, g *globals, db *store.DB, cfg *config.Config,
 		prog = newLogProgress(g)
 	}
 	outs := make([]crawlOutcome, len(as))
-	var wg sync.WaitGroup
+	index := map[string]int{}
 	for i, a := range as {
+		index[a.Slug] = i
+	}
+	// Authorities that share a host are crawled one after another, so
+	// that the host still sees one request at a time; the groups run in
+	// parallel.
+	var wg sync.WaitGroup
+	for _, group := range crawler.Groups(as) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			start := time.Now()
-			outs[i] = crawlOne(ctx, g, db, cfg, a, resume, prog)
-			outs[i].took = time.Since(start)
+			for _, a := range group {
+				i := index[a.Slug]
+				start := time.Now()
+				outs[i] = crawlOne(ctx, g, db, cfg, a, resume, prog)
+				outs[i].took = time.Since(start)
+			}
 		}()
 	}
 	wg.Wait()
