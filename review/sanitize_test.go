@@ -181,3 +181,11 @@ func TestAuditDiff(t *testing.T) {
 		}
 	}
 }
+
+func TestHumanBytes(t *testing.T) {
+	for n, want := range map[int64]string{512: "512 bytes", 237568: "232 KB", 5 << 20: "5.0 MB", 3 << 30: "3.0 GB"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

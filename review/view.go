@@ -55,6 +55,7 @@ var funcs = template.FuncMap{
 		return "tag--red"
 	},
 	"fmtStat": fmtStat,
+	"bytes":   humanBytes,
 	"cardArgs": func(it itemView, slug, csrf string, u *evidence.User) cardArgs {
 		return cardArgs{I: it, Slug: slug, CSRF: csrf, User: u}
 	},
@@ -179,4 +180,17 @@ type cardArgs struct {
 	Slug string
 	CSRF string
 	User *evidence.User
+}
+
+// humanBytes writes a size the way people read it: 232 KB, 1.4 MB.
+func humanBytes(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d bytes", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	case n < 1<<30:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
 }
