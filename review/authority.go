@@ -1,6 +1,7 @@
 package review
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -303,11 +304,8 @@ func (s *Server) capturedURLs(slug string, cr *store.Crawl, used map[string]bool
 	return out
 }
 
-type stopErr struct{}
-
-func (stopErr) Error() string { return "stop" }
-
-var errStop error = stopErr{}
+// errStop ends a walk over a crawl's snapshots early.
+var errStop = errors.New("enough")
 
 // itemRedirect sends the browser back to the authority page at anchor.
 func itemRedirect(w http.ResponseWriter, r *http.Request, slug, done, frag string) {

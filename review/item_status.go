@@ -12,11 +12,15 @@ import (
 // itemStatus accepts, rejects or (with Proposed) undoes the decision on an
 // evidence item, then moves on to the next item still to review.
 func (s *Server) itemStatus(to evidence.ItemStatus) handlerFunc {
-	action, done := map[evidence.ItemStatus][2]string{
-		evidence.Accepted: {"accept evidence", "accepted"},
-		evidence.Rejected: {"reject evidence", "rejected"},
-		evidence.Proposed: {"undo evidence decision", "undone"},
-	}[to][0], map[evidence.ItemStatus]string{evidence.Accepted: "accepted", evidence.Rejected: "rejected", evidence.Proposed: "undone"}[to]
+	var action, done string
+	switch to {
+	case evidence.Accepted:
+		action, done = "accept evidence", "accepted"
+	case evidence.Rejected:
+		action, done = "reject evidence", "rejected"
+	default:
+		action, done = "undo evidence decision", "undone"
+	}
 	return func(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
 		slug, id := r.PathValue("slug"), r.PathValue("id")
 		it, err := s.db.Item(slug, id)
