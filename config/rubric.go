@@ -24,6 +24,10 @@ type Rubric struct {
 	// Negative are contexts that mean something else everywhere (the council
 	// budget, the accessibility statement, adult social care...).
 	Negative []string `yaml:"not"`
+	// NegativeText are contexts that mean something else wherever a page
+	// names them, its text included (a job advert's closing date, an
+	// appeal hearing): every criterion treats them as its own not phrases.
+	NegativeText []string `yaml:"not_in_text"`
 	// Thresholds turn relevance scores into criterion statuses; a
 	// criterion's own signals may override them.
 	Thresholds Thresholds `yaml:"thresholds"`
@@ -273,6 +277,11 @@ func (r *Rubric) Validate() error {
 	for _, p := range r.Negative {
 		if err := CheckPhrase(p); err != nil {
 			add(0, "not: %v", err)
+		}
+	}
+	for _, p := range r.NegativeText {
+		if err := CheckPhrase(p); err != nil {
+			add(0, "not_in_text: %v", err)
 		}
 	}
 	if r.Thresholds.Partial < 0 || r.Thresholds.Met < 0 {

@@ -84,6 +84,14 @@ func NewMatcher(r *config.Rubric) (*Matcher, error) {
 		}
 		m.global = append(m.global, p)
 	}
+	var everywhere []int
+	for _, n := range r.NegativeText {
+		p, err := m.compile(n)
+		if err != nil {
+			return nil, fmt.Errorf("rubric not_in_text: %w", err)
+		}
+		everywhere = append(everywhere, p)
+	}
 	for _, ss := range r.Subsections() {
 		for _, c := range ss.Criteria {
 			cm := critModel{id: c.ID, subsection: ss.ID, structural: c.Structural}
@@ -116,6 +124,7 @@ func NewMatcher(r *config.Rubric) (*Matcher, error) {
 				}
 				cm.not = append(cm.not, p)
 			}
+			cm.not = append(cm.not, everywhere...)
 			for _, spec := range []struct {
 				groups [][]string
 				dst    *[][]int
@@ -414,18 +423,21 @@ type Match struct {
 	// RequiresMet is true when every requires group of the criterion is
 	// found in the passages about it (always true with no groups).
 	RequiresMet bool
-	// Missing names the requires groups that were not found.
+	// Missing names the core and requires groups that were not found.
 	Missing []string
 	// Negative names the negative contexts that fired.
 	Negative []string
 }
 
 // Negative-context factors: a page whose title, URL or heading names a
-// context that means something else keeps little of its score; a passage
-// that only mentions one in its text keeps most of it.
+// context that means something else keeps little of its score, and a
+// passage that names one in its text keeps a fifth of it: a survey about
+// bin collections is no feedback form for the Local Offer however well it
+// asks for views, while a passage that is truly about the criterion
+// rarely names another context as well.
 const (
 	negTitleFactor = 0.05
-	negBodyFactor  = 0.6
+	negBodyFactor  = 0.2
 	// secondShare is how much of the second-best passage adds to a page's
 	// score: a page that speaks to a criterion in two places is stronger
 	// than one that does so in one.
@@ -630,12 +642,14 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 // negative reports whether negative phrase ng occurs in field f outside
 // every occurrence of c's own phrases: "care needs assessment" inside
 // "education, health and care needs assessment" is not the adult social
-// care sense.
+// care sense. A proximity pair covers nothing: the words between its halves
+// are any words, and "refused ... appeal hearings ... admission" is still
+// about appeals.
 func (m *Matcher) negative(f fieldHits, ng int, c *critModel) bool {
 	for _, n := range f[ng] {
 		covered := false
 		for _, t := range c.terms {
-			if t.phrase == ng {
+			if t.phrase == ng || m.phrases[t.phrase].near {
 				continue
 			}
 			for _, sp := range f[t.phrase] {

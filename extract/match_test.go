@@ -201,14 +201,81 @@ func TestNegativeContexts(t *testing.T) {
 	if s := got[headed.URL].Score; s > g*0.1 {
 		t.Errorf("negative in heading: %.3f, want at most a tenth of %.3f", s, g)
 	}
-	if s := got[inText.URL].Score; s >= g || s < g*0.3 {
-		t.Errorf("negative in text: %.3f, want weakened but not sunk from %.3f", s, g)
+	if s := got[inText.URL].Score; s > g*0.3 || s < g*0.1 {
+		t.Errorf("negative in text: %.3f, want cut to about a fifth of %.3f, less than in a title", s, g)
 	}
 	if mt := got[inside.URL]; len(mt.Negative) > 0 {
 		t.Errorf("a negative inside the criterion's own phrase fired: %q", mt.Negative)
 	}
 	if !strings.Contains(strings.Join(got[titled.URL].Signals, "\n"), "not:") {
 		t.Errorf("signals %q do not say a negative context fired", got[titled.URL].Signals)
+	}
+}
+
+// A proximity pair of the criterion spans whatever words lie between its
+// halves, so it must not hide a negative context among them.
+func TestProximityPairDoesNotCoverNegative(t *testing.T) {
+	r := testRubric(t, `              phrases: ["admission: 3", "refuse ~ admission: 2"]
+              not: ["appeal hearing"]
+`)
+	plain := doc("http://x/plain", "A", sec("", "If a school refuses, ask about the admission of your child."))
+	appeal := doc("http://x/appeal", "B", sec("", "If a school refuses, appeal hearings consider the admission of your child."))
+	got := score(t, r, append([]*Document{plain, appeal}, filler(10)...)...)
+	if len(got[appeal.URL].Negative) == 0 {
+		t.Errorf("a negative between the halves of a proximity pair did not fire: %q", got[appeal.URL].Signals)
+	}
+	if got[appeal.URL].Score > got[plain.URL].Score*0.3 {
+		t.Errorf("appeal page %.3f not weakened against %.3f", got[appeal.URL].Score, got[plain.URL].Score)
+	}
+}
+
+// Rubric-wide not_in_text contexts weaken a passage of every criterion
+// wherever they occur.
+func TestRubricNegativesInText(t *testing.T) {
+	y := `version: "t"
+not_in_text: ["closing date ~ salary"]
+sections:
+  - id: s
+    title: S
+    subsections:
+      - id: s.sub
+        title: Sub
+        criteria:
+          - id: s.sub.a
+            text: one criterion
+            signals:
+              phrases: ["annual review: 3"]
+          - id: s.sub.b
+            text: another criterion
+            signals:
+              phrases: ["caseload: 3"]
+`
+	r, err := config.ParseRubric("t.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMatcher(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := doc("http://x/info", "Reviews", sec("", "Your annual review looks at the caseload of support your child gets."))
+	advert := doc("http://x/job", "Caseworker", sec("", "Your annual review looks at the caseload of support your child gets. Salary 30,000, closing date 1 May."))
+	var sc []*Scanned
+	for _, d := range append([]*Document{info, advert}, filler(10)...) {
+		sc = append(sc, m.Scan(d))
+	}
+	got := map[string]float64{}
+	for _, mt := range m.Score(sc) {
+		got[mt.URL+" "+mt.Criterion] = mt.Score
+		if mt.URL == advert.URL && len(mt.Negative) == 0 {
+			t.Errorf("%s: the advert's context did not fire", mt.Criterion)
+		}
+	}
+	for _, c := range []string{"s.sub.a", "s.sub.b"} {
+		i, a := got[info.URL+" "+c], got[advert.URL+" "+c]
+		if i == 0 || a > i*0.3 {
+			t.Errorf("%s: advert %.3f not weakened against %.3f", c, a, i)
+		}
 	}
 }
 
