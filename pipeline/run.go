@@ -51,8 +51,6 @@ type Options struct {
 	Crawl  CrawlFunc
 	Assess AssessFunc
 	Text   changes.TextFunc
-	// SkipCrawl assesses the latest crawl without fetching anything.
-	SkipCrawl bool
 	// User is the name stale marks are audited under (default "localoffer").
 	User string
 	Log  *slog.Logger
@@ -202,48 +200,40 @@ func runOne(ctx context.Context, db *store.DB, cfg *config.Config, rubric *confi
 	if err != nil && !store.IsNotFound(err) {
 		return err
 	}
-	var cur *store.Crawl
-	if o.SkipCrawl {
-		if prev == nil {
-			return fmt.Errorf("no crawl to assess; run a crawl first")
-		}
-		cur, prev = prev, nil
-	} else {
-		emit(a.Slug, "crawl", "%s: crawling %v", a.Slug, a.StartURLs)
-		cur, err = o.Crawl(ctx, db, cfg, a, runID)
-		if cur != nil {
-			ra.CrawlID = cur.ID
-			ra.Pages, ra.NotModified, ra.Errors = cur.Counts.Pages, cur.Counts.NotModified, cur.Counts.ErrorTotal()
-		}
-		if err != nil && (cur == nil || cur.Counts.Pages == 0) {
-			return fmt.Errorf("crawl: %w", err)
-		}
-		switch {
-		case cur == nil:
-			return fmt.Errorf("crawl: no crawl record")
-		case cur.Status == store.CrawlInterrupted:
-			return fmt.Errorf("crawl interrupted after %d pages; the next run resumes afresh", cur.Counts.Pages)
-		case cur.Status == store.CrawlFailed && cur.Counts.Pages == 0:
-			return fmt.Errorf("crawl failed: %s", cur.Error)
-		}
-		if cur.RunID == "" {
-			cur.RunID = runID
-			if err := db.UpdateCrawl(cur); err != nil {
-				return fmt.Errorf("record crawl: %w", err)
-			}
-		}
-		if err != nil {
-			ra.Error = "crawl: " + err.Error()
-		}
-		msg := fmt.Sprintf("%s: crawled %d pages", a.Slug, ra.Pages)
-		if prev != nil {
-			msg += fmt.Sprintf(", %d unchanged since crawl %s", ra.NotModified, prev.ID)
-		}
-		if ra.Errors > 0 {
-			msg += fmt.Sprintf(", %d errors", ra.Errors)
-		}
-		emit(a.Slug, "crawl", "%s", msg)
+	emit(a.Slug, "crawl", "%s: crawling %v", a.Slug, a.StartURLs)
+	cur, err := o.Crawl(ctx, db, cfg, a, runID)
+	if cur != nil {
+		ra.CrawlID = cur.ID
+		ra.Pages, ra.NotModified, ra.Errors = cur.Counts.Pages, cur.Counts.NotModified, cur.Counts.ErrorTotal()
 	}
+	if err != nil && (cur == nil || cur.Counts.Pages == 0) {
+		return fmt.Errorf("crawl: %w", err)
+	}
+	switch {
+	case cur == nil:
+		return fmt.Errorf("crawl: no crawl record")
+	case cur.Status == store.CrawlInterrupted:
+		return fmt.Errorf("crawl interrupted after %d pages", cur.Counts.Pages)
+	case cur.Status == store.CrawlFailed && cur.Counts.Pages == 0:
+		return fmt.Errorf("crawl failed: %s", cur.Error)
+	}
+	if cur.RunID == "" {
+		cur.RunID = runID
+		if err := db.UpdateCrawl(cur); err != nil {
+			return fmt.Errorf("record crawl: %w", err)
+		}
+	}
+	if err != nil {
+		ra.Error = "crawl: " + err.Error()
+	}
+	msg := fmt.Sprintf("%s: crawled %d pages", a.Slug, ra.Pages)
+	if prev != nil {
+		msg += fmt.Sprintf(", %d unchanged since crawl %s", ra.NotModified, prev.ID)
+	}
+	if ra.Errors > 0 {
+		msg += fmt.Sprintf(", %d errors", ra.Errors)
+	}
+	emit(a.Slug, "crawl", "%s", msg)
 	if prev != nil {
 		ra.PreviousCrawlID = prev.ID
 	}
