@@ -95,6 +95,7 @@ func TestRubricErrorsNameTheLine(t *testing.T) {
 		{"no phrases", func(s string) string {
 			return strings.Replace(s, `phrases: ["top-up: 3", "element 3", "eligib*", "request ~ assessment"]`, "phrases: []", 1)
 		}, ":10:", "no signals.phrases"},
+		{"bad rubric-wide text negative", func(s string) string { return s + "not_in_text: [\"salary ~ ~ grade\"]\n" }, "", "not_in_text"},
 		{"no version", func(s string) string { return strings.Replace(s, `version: "2"`, `title: x`, 1) }, ":1:", "version"},
 		{"duplicate sub-section", func(s string) string {
 			return s + `      - id: general.funding
