@@ -367,7 +367,7 @@ func (c *crawl) wakeAll() {
 	}
 }
 
-// decide records a decision about a URL that will not be fetched.
+// decideLocked records a decision about a URL that will not be fetched.
 // Callers hold c.mu.
 func (c *crawl) decideLocked(it item, decision, detail string) {
 	switch decision {

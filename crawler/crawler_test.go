@@ -20,8 +20,11 @@ import (
 // entries).
 func testConfig(t testing.TB, start, crawl string) (*config.Config, config.Authority) {
 	t.Helper()
+	if !strings.Contains(crawl, "timeout:") {
+		crawl += ", timeout: 5s"
+	}
 	yaml := fmt.Sprintf(`user_agent: "localoffer-test/1.0 (+https://example.org/crawler)"
-crawl: {delay: 1ms, timeout: 5s%s}
+crawl: {delay: 1ms%s}
 authorities:
   - slug: fixture
     name: Fixture Council
