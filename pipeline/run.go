@@ -253,32 +253,96 @@ func runOne(ctx context.Context, db *store.DB, cfg *config.Config, rubric *confi
 	if err != nil {
 		return err
 	}
-	if err := db.SetCrawlEvidence(cur.ID, after); err != nil {
+	emit(a.Slug, "assess", "%s: %d new suggestions in the review queue", a.Slug, n)
+	prevID := ""
+	if prev != nil {
+		prevID = prev.ID
+	}
+	ch, err := markChanges(db, a.Slug, prevID, cur.ID, before, after, o.Text, o.User)
+	if err != nil || ch.Report == nil {
 		return err
 	}
-	emit(a.Slug, "assess", "%s: %d new suggestions in the review queue", a.Slug, n)
-	if prev == nil || prev.ID == cur.ID {
-		return nil
+	rep := ch.Report
+	ra.Added, ra.Removed, ra.Changed, ra.Moved = rep.Count(changes.Added), rep.Count(changes.Removed), rep.Count(changes.Changed), rep.Count(changes.Moved)
+	ra.Stale, ra.ReReview = ch.Stale, ch.ReReview
+	emit(a.Slug, "changes", "%s: since crawl %s: %d added, %d removed, %d changed, %d moved; %d evidence items stale, %d scores to re-review",
+		a.Slug, prevID, ra.Added, ra.Removed, ra.Changed, ra.Moved, ra.Stale, ra.ReReview)
+	return nil
+}
+
+// Changes is what changed between the crawl an authority was last assessed
+// on and the new one, and what that did to its evidence.
+type Changes struct {
+	// Previous and Current are the crawls compared; Report is nil when
+	// there was nothing to compare (a first crawl).
+	Previous, Current string
+	Report            *changes.Report
+	Stale, ReReview   int
+}
+
+// markChanges records which pages carry evidence in the current crawl,
+// compares it with the previous one on main text, and marks evidence on
+// changed or vanished pages stale (their fixed scores flagged for
+// re-review). before and after map page URLs to the sub-sections their
+// evidence supported before and after the new assessment.
+func markChanges(db *store.DB, slug, prevID, curID string, before, after map[string][]string, text changes.TextFunc, user string) (Changes, error) {
+	ch := Changes{Previous: prevID, Current: curID}
+	if err := db.SetCrawlEvidence(curID, after); err != nil {
+		return ch, err
 	}
-	text := o.Text
+	if prevID == "" || prevID == curID {
+		return ch, nil
+	}
+	var err error
 	if text == nil {
-		if text, err = changes.SiteText(db, prev.ID, cur.ID); err != nil {
-			return fmt.Errorf("changes: %w", err)
+		if text, err = changes.SiteText(db, prevID, curID); err != nil {
+			return ch, fmt.Errorf("changes: %w", err)
 		}
 	}
-	rep, err := changes.Compare(db, prev.ID, cur.ID, changes.Options{Text: text, Evidence: merge(before, after)})
+	rep, err := changes.Compare(db, prevID, curID, changes.Options{Text: text, Evidence: merge(before, after)})
 	if err != nil {
-		return fmt.Errorf("changes: %w", err)
+		return ch, fmt.Errorf("changes: %w", err)
 	}
-	ra.Added, ra.Removed, ra.Changed, ra.Moved = rep.Count(changes.Added), rep.Count(changes.Removed), rep.Count(changes.Changed), rep.Count(changes.Moved)
-	st, err := db.MarkStale(o.User, a.Slug, cur.ID, rep.Reasons())
+	st, err := db.MarkStale(user, slug, curID, rep.Reasons())
 	if err != nil {
-		return err
+		return ch, err
 	}
-	ra.Stale, ra.ReReview = len(st.Items), len(st.ReReview)
-	emit(a.Slug, "changes", "%s: since crawl %s: %d added, %d removed, %d changed, %d moved; %d evidence items stale, %d scores to re-review",
-		a.Slug, prev.ID, ra.Added, ra.Removed, ra.Changed, ra.Moved, ra.Stale, ra.ReReview)
-	return nil
+	ch.Report, ch.Stale, ch.ReReview = rep, len(st.Items), len(st.ReReview)
+	return ch, nil
+}
+
+// Refresh assesses authority a from its latest crawl and, when its previous
+// assessment was made on an earlier crawl, compares the two crawls and marks
+// evidence on changed or vanished pages stale. The assess command runs it,
+// so that a crawl followed by an assess leaves the store as a run does.
+func Refresh(ctx context.Context, db *store.DB, cfg *config.Config, rubric *config.Rubric, a config.Authority, o AssessOptions, user string) (AssessResult, Changes, error) {
+	prevID := ""
+	sugs, err := db.Suggestions(a.Slug)
+	if err != nil {
+		return AssessResult{}, Changes{}, err
+	}
+	for _, s := range sugs {
+		if s.CrawlID > prevID {
+			prevID = s.CrawlID
+		}
+	}
+	before, err := evidencePages(db, a.Slug, "")
+	if err != nil {
+		return AssessResult{}, Changes{}, err
+	}
+	res, err := Assess(ctx, db, cfg, rubric, a, o)
+	if err != nil {
+		return res, Changes{}, err
+	}
+	after, err := evidencePages(db, a.Slug, res.CrawlID)
+	if err != nil {
+		return res, Changes{}, err
+	}
+	if user == "" {
+		user = "localoffer"
+	}
+	ch, err := markChanges(db, a.Slug, prevID, res.CrawlID, before, after, nil, user)
+	return res, ch, err
 }
 
 // evidencePages maps page URLs to the sub-sections of the authority's

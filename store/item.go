@@ -14,8 +14,11 @@ import (
 //   - suggestions (sub-section scores) are replaced;
 //   - a new item whose id already exists keeps the stored review state
 //     (status, best practice, note) and takes the new text and rank;
-//   - a proposed item the new run did not produce again is removed, while
-//     an accepted or rejected one is kept and marked stale with staleWhy.
+//   - a proposed item the new run did not produce again is removed when its
+//     page is still there, and kept but marked stale when the page vanished
+//     from the crawl the suggestions were made on;
+//   - an accepted or rejected item not produced again is kept and marked
+//     stale with staleWhy.
 //
 // It returns the ids of items that were new in this run.
 func (db *DB) SaveAssessment(authority string, sugs []evidence.Suggestion, items []evidence.Item, staleWhy string) (added []string, err error) {
@@ -60,6 +63,7 @@ func (db *DB) SaveAssessment(authority string, sugs []evidence.Suggestion, items
 				return err
 			}
 		}
+		present := pagePresence(tx, sugs)
 		var drop [][]byte
 		err = ib.ForEach(func(k, v []byte) error {
 			if fresh[string(k)] {
@@ -73,7 +77,12 @@ func (db *DB) SaveAssessment(authority string, sugs []evidence.Suggestion, items
 				return nil
 			}
 			if it.Status == evidence.Proposed {
-				drop = append(drop, append([]byte(nil), k...))
+				if ok, crawlID := present(it.URL); !ok && !it.Stale {
+					it.Stale, it.StaleReason = true, "page no longer found in crawl "+crawlID
+					return putJSON(ib, it.ID, it)
+				} else if ok {
+					drop = append(drop, append([]byte(nil), k...))
+				}
 				return nil
 			}
 			if !it.Stale {
@@ -214,4 +223,33 @@ func (db *DB) AddItem(user string, it evidence.Item) (evidence.Item, error) {
 		return db.appendAudit(tx, evidence.AuditEntry{User: user, Action: "add evidence", Authority: it.Authority, Subsection: it.Subsection, Target: it.ID, After: string(after)})
 	})
 	return it, err
+}
+
+// pagePresence returns a test of whether a page was captured with success
+// in the crawl the suggestions were made on. Without such a crawl every
+// page counts as present.
+func pagePresence(tx *bolt.Tx, sugs []evidence.Suggestion) func(url string) (bool, string) {
+	crawlID := ""
+	for _, s := range sugs {
+		if s.CrawlID != "" {
+			crawlID = s.CrawlID
+			break
+		}
+	}
+	cp, err := sub(tx, bCrawlPages, crawlID, false)
+	if crawlID == "" || err != nil {
+		return func(string) (bool, string) { return true, crawlID }
+	}
+	snaps := tx.Bucket(bSnapshots)
+	return func(url string) (bool, string) {
+		id := cp.Get([]byte(url))
+		if id == nil {
+			return false, crawlID
+		}
+		var s Snapshot
+		if getJSON(snaps, string(id), &s) != nil {
+			return false, crawlID
+		}
+		return s.Status == 200 || s.NotModified, crawlID
+	}
 }

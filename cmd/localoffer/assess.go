@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/localoffer/localoffer/changes"
 	"github.com/localoffer/localoffer/config"
 	"github.com/localoffer/localoffer/evidence"
 	"github.com/localoffer/localoffer/pipeline"
@@ -28,7 +29,10 @@ sub-section with ranked evidence.
 
 Re-running it never discards a reviewer's work: accepted and rejected items
 stay (marked stale when their page no longer evidences them), items
-reviewers added are untouched, and new suggestions are added.
+reviewers added are untouched, and new suggestions are added. When the last
+assessment was made on an earlier crawl, the two crawls are compared on main
+text: evidence on changed or vanished pages is marked stale and the scores
+it supported are flagged for re-review, as a scheduled run does.
 
 Use --rubric FILE to assess with an amended rubric.`,
 			Args: cobra.NoArgs,
@@ -66,7 +70,7 @@ func runAssess(cmd *cobra.Command, g *globals, db *store.DB, cfg *config.Config,
 	var failed []string
 	assessed := 0
 	for _, a := range las {
-		res, err := pipeline.Assess(cmd.Context(), db, cfg, r, a, pipeline.AssessOptions{Workers: workers, Log: g.log})
+		res, ch, err := pipeline.Refresh(cmd.Context(), db, cfg, r, a, pipeline.AssessOptions{Workers: workers, Log: g.log}, "")
 		if err != nil {
 			if store.IsNotFound(err) && !named {
 				g.log.Info("not crawled yet; skipped", "authority", a.Slug)
@@ -87,6 +91,10 @@ func runAssess(cmd *cobra.Command, g *globals, db *store.DB, cfg *config.Config,
 		fmt.Fprintf(g.stdout, "%s: crawl %s, %d documents (%d unreadable); Yes %d, Partial %d, No %d; %d evidence items (%d new) in %s\n",
 			a.Slug, res.CrawlID, res.Pages, res.Skipped, counts[evidence.Yes], counts[evidence.Partial], counts[evidence.No],
 			res.Items, res.Added, res.Duration.Round(time.Millisecond))
+		if rep := ch.Report; rep != nil {
+			fmt.Fprintf(g.stdout, "%s: since crawl %s: %d pages added, %d removed, %d changed, %d moved; %d evidence items stale, %d scores to re-review (details: localoffer changes --la %s)\n",
+				a.Slug, ch.Previous, rep.Count(changes.Added), rep.Count(changes.Removed), rep.Count(changes.Changed), rep.Count(changes.Moved), ch.Stale, ch.ReReview, a.Slug)
+		}
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("assess failed for %s", strings.Join(failed, ", "))
