@@ -445,7 +445,7 @@ func (c *crawl) admit(it item, front bool) bool {
 		case c.isFacetedLocked(pk, qs) && c.variants[pk] >= maxFacetVariants:
 			c.decideLocked(it, store.DecisionTrap, fmt.Sprintf("faceted search: more than %d variants of %s", maxFacetVariants, u.Path))
 			return false
-		case c.variants[pk] >= c.set.MaxQueryVariants:
+		case !qs.lookup && c.variants[pk] >= c.set.MaxQueryVariants:
 			c.decideLocked(it, store.DecisionTrap, fmt.Sprintf("more than %d query variants of %s", c.set.MaxQueryVariants, u.Path))
 			return false
 		}

@@ -404,6 +404,11 @@ func TestScopeAndTraps(t *testing.T) {
 			t.Errorf("%s excluded: %s", u, why)
 		}
 	}
+	for q, lookup := range map[string]bool{"id=Xy12abC": true, "page=7": true, "serviceid=123": true, "id=1&x=2": false, "category=Health": false, "month=2025-06": false, "q=speech+therapy": false} {
+		if got := shapeOf(q).lookup; got != lookup {
+			t.Errorf("shapeOf(%q).lookup = %v, want %v", q, got, lookup)
+		}
+	}
 	for q, cal := range map[string]bool{"month=2025-06": true, "date=2025-06-01": true, "id=1234567": false, "page=2": false, "from=2025/06/01": true} {
 		if got := shapeOf(q).calendar; got != cal {
 			t.Errorf("shapeOf(%q).calendar = %v, want %v", q, got, cal)

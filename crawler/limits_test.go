@@ -105,3 +105,41 @@ func TestRedirectLimitRetryAfterAndTimeout(t *testing.T) {
 		t.Errorf("/data.bin snapshot %+v", s)
 	}
 }
+
+// TestQueryVariantsSpareDirectoryRecords checks that max_query_variants
+// cuts a path with many queries of other shapes but not a directory's
+// records (?id=) or listing pages (?page=).
+func TestQueryVariantsSpareDirectoryRecords(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		switch r.URL.Path {
+		case "/robots.txt":
+			http.NotFound(w, r)
+		case "/":
+			for i := 0; i < 40; i++ {
+				fmt.Fprintf(w, `<a href="/service.page?id=rec%d">record %d</a> <a href="/view?style=v%d">view %d</a>`, i, i, i, i)
+			}
+		default:
+			fmt.Fprint(w, "<p>page</p>")
+		}
+	}))
+	defer srv.Close()
+	db := openStore(t)
+	cfg, a := testConfig(t, srv.URL+"/", ", max_query_variants: 10")
+	rec, err := Run(context.Background(), db, cfg, a, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	records, views := 0, 0
+	for u := range snapshots(t, db, rec.ID) {
+		switch {
+		case strings.Contains(u, "/service.page?id="):
+			records++
+		case strings.Contains(u, "/view?"):
+			views++
+		}
+	}
+	if records != 40 || views != 10 {
+		t.Errorf("fetched %d records (want all 40) and %d views (want max_query_variants 10)", records, views)
+	}
+}

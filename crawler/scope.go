@@ -186,7 +186,18 @@ type queryShape struct {
 	combined bool
 	filter   bool     // a search or filter parameter is present
 	keys     []string // filter keys (lower-cased), pagination left out
+	// lookup is set for a query that only names one record or one page
+	// of a listing (?id=Xy12abC, ?page=7): a directory's records are
+	// reached this way, hundreds on one path, so such variants are
+	// bounded by max_pages rather than max_query_variants.
+	lookup bool
 }
+
+// lookupParam names the one parameter of a record or listing-page URL.
+var lookupParam = regexp.MustCompile(`(?i)^(id|[a-z]+_?id|page|p|pg|item|record|service|article|node|doc|document|file|ref)$`)
+
+// lookupValue is what an identifier or page number looks like.
+var lookupValue = regexp.MustCompile(`^[A-Za-z0-9_.~-]{1,64}$`)
 
 func shapeOf(rawQuery string) queryShape {
 	var qs queryShape
@@ -227,6 +238,10 @@ func shapeOf(rawQuery string) queryShape {
 		n += c
 	}
 	qs.combined = n >= 2
+	if !strings.Contains(rawQuery, "&") && !qs.calendar && !qs.filter && qs.reorder == "" {
+		k, v, _ := strings.Cut(rawQuery, "=")
+		qs.lookup = lookupParam.MatchString(k) && lookupValue.MatchString(v)
+	}
 	return qs
 }
 
