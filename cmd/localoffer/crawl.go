@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -89,8 +90,16 @@ type crawlOutcome struct {
 // summary and turns failures into the exit status.
 func crawlAll(ctx context.Context, g *globals, db *store.DB, cfg *config.Config, as []config.Authority, resume bool) error {
 	var prog progressView
+	logger := g.log
 	if f, ok := g.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		prog = newBars(g.stderr, as)
+		// Between the bars, only warnings and errors are worth a line.
+		opts := &slog.HandlerOptions{Level: slog.LevelWarn}
+		if g.logFormat == "json" {
+			logger = slog.New(slog.NewJSONHandler(g.stderr, opts))
+		} else {
+			logger = slog.New(slog.NewTextHandler(g.stderr, opts))
+		}
 	} else {
 		prog = newLogProgress(g)
 	}
@@ -110,7 +119,7 @@ func crawlAll(ctx context.Context, g *globals, db *store.DB, cfg *config.Config,
 			for _, a := range group {
 				i := index[a.Slug]
 				start := time.Now()
-				outs[i] = crawlOne(ctx, g, db, cfg, a, resume, prog)
+				outs[i] = crawlOne(ctx, g, logger, db, cfg, a, resume, prog)
 				outs[i].took = time.Since(start)
 			}
 		}()
@@ -134,7 +143,7 @@ func crawlAll(ctx context.Context, g *globals, db *store.DB, cfg *config.Config,
 	return nil
 }
 
-func crawlOne(ctx context.Context, g *globals, db *store.DB, cfg *config.Config, a config.Authority, resume bool, prog progressView) crawlOutcome {
+func crawlOne(ctx context.Context, g *globals, logger *slog.Logger, db *store.DB, cfg *config.Config, a config.Authority, resume bool, prog progressView) crawlOutcome {
 	release, taken, err := db.AcquireLock(a.Slug, "crawl")
 	if err != nil {
 		prog.Update(crawler.Progress{Authority: a.Slug, Finished: true})
@@ -142,9 +151,9 @@ func crawlOne(ctx context.Context, g *globals, db *store.DB, cfg *config.Config,
 	}
 	defer release()
 	if taken != nil {
-		g.log.Warn("took over a crawl lock left by a process that is gone", "la", a.Slug, "pid", taken.PID)
+		logger.Warn("took over a crawl lock left by a process that is gone", "la", a.Slug, "pid", taken.PID)
 	}
-	rec, err := crawler.Run(ctx, db, cfg, a, crawler.Options{Resume: resume, Progress: prog.Update, Log: g.log})
+	rec, err := crawler.Run(ctx, db, cfg, a, crawler.Options{Resume: resume, Progress: prog.Update, Log: logger})
 	return crawlOutcome{a: a, rec: rec, err: err}
 }
 
