@@ -66,12 +66,15 @@ one. Press Ctrl-C to stop.
 		}
 		f := cmd.Flags()
 		f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address for the review UI (a free port is used if this one is taken)")
-		f.IntVar(&o.sitePort, "site-port", 0, "first loopback port for the demo sites (default: free ports)")
+		f.IntVar(&o.sitePort, "site-port", 0, "first loopback port for the demo sites (default: free ports, or 47100 when --db keeps the store)")
 		f.DurationVar(&o.delay, "delay", 50*time.Millisecond, "pause between two requests to one demo site")
 		f.BoolVar(&o.noServe, "no-serve", false, "stop after crawling and assessing, printing the suggested scores")
 		return cmd
 	})
 }
+
+// demoKeptPort is the first port of the demo sites when --db keeps the store.
+const demoKeptPort = 47100
 
 func runDemo(ctx context.Context, g *globals, o demoOptions, keepDB bool) error {
 	start := time.Now()
@@ -81,7 +84,18 @@ func runDemo(ctx context.Context, g *globals, o demoOptions, keepDB bool) error 
 	if err != nil {
 		return err
 	}
-	srv, err := demo.Start(sites, o.sitePort)
+	port := o.sitePort
+	if port == 0 && keepDB {
+		// A kept store remembers the sites by URL: serve them where they
+		// were last time, so a second demo run re-crawls the same pages
+		// (conditionally) instead of seeing every page moved.
+		port = demoKeptPort
+	}
+	srv, err := demo.Start(sites, port)
+	if err != nil && o.sitePort == 0 && port != 0 {
+		say("Ports %d-%d are taken; serving the demo sites on free ports (the kept store will see new URLs).", port, port+len(sites)-1)
+		srv, err = demo.Start(sites, 0)
+	}
 	if err != nil {
 		return err
 	}
