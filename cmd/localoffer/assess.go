@@ -37,17 +37,9 @@ it supported are flagged for re-review, as a scheduled run does.
 Use --rubric FILE to assess with an amended rubric.`,
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				cfg, err := g.loadConfig()
+				cfg, r, las, err := g.loadSelection(slugs)
 				if err != nil {
 					return err
-				}
-				r, err := g.loadRubric()
-				if err != nil {
-					return err
-				}
-				las, err := cfg.Select(slugs)
-				if err != nil {
-					return &usageError{err}
 				}
 				db, err := g.openDB()
 				if err != nil {

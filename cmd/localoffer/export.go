@@ -51,17 +51,9 @@ func init() {
 				default:
 					return usagef("--format must be json, csv or bundle, not %q", format)
 				}
-				cfg, err := g.loadConfig()
+				_, r, las, err := g.loadSelection(slugs)
 				if err != nil {
 					return err
-				}
-				r, err := g.loadRubric()
-				if err != nil {
-					return err
-				}
-				las, err := cfg.Select(slugs)
-				if err != nil {
-					return &usageError{err}
 				}
 				db, err := g.openDB()
 				if err != nil {

@@ -51,17 +51,9 @@ snapshot viewer (http://127.0.0.1:8080/snapshot/{id} for a default serve).
 				if snapshotURL != "" && !strings.Contains(snapshotURL, "{id}") {
 					return usagef("--snapshot-url must contain {id}, where the snapshot id goes (for example http://127.0.0.1:8080/snapshot/{id}, the review server's snapshot viewer)")
 				}
-				cfg, err := g.loadConfig()
+				cfg, rub, las, err := g.loadSelection(slugs)
 				if err != nil {
 					return err
-				}
-				rub, err := g.loadRubric()
-				if err != nil {
-					return err
-				}
-				las, err := cfg.Select(slugs)
-				if err != nil {
-					return &usageError{err}
 				}
 				var noteText string
 				if notes != "" {

@@ -128,3 +128,22 @@ func (g *globals) loadRubric() (*config.Rubric, error) {
 
 // openDB opens the store named by --db.
 func (g *globals) openDB() (*store.DB, error) { return store.Open(g.dbPath) }
+
+// loadSelection reads the authority list and the rubric and picks the
+// authorities named with --la (all when none): the set-up shared by every
+// command that works on assessments. An unknown slug is a usage error.
+func (g *globals) loadSelection(slugs []string) (*config.Config, *config.Rubric, []config.Authority, error) {
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r, err := g.loadRubric()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	las, err := cfg.Select(slugs)
+	if err != nil {
+		return nil, nil, nil, &usageError{err}
+	}
+	return cfg, r, las, nil
+}

@@ -39,17 +39,9 @@ An authority that another run is crawling at the same moment is skipped.
 Exit status: 0 when every authority ran, 1 when any failed or was skipped.`,
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
-				cfg, err := g.loadConfig()
+				cfg, rub, as, err := g.loadSelection(las)
 				if err != nil {
 					return err
-				}
-				rub, err := g.loadRubric()
-				if err != nil {
-					return err
-				}
-				as, err := cfg.Select(las)
-				if err != nil {
-					return &usageError{err}
 				}
 				if parallel < 1 {
 					return usagef("--parallel must be at least 1")
