@@ -73,6 +73,10 @@ func (s *Server) buildRoutes() []route {
 		{"GET", "/a/{slug}", signedIn, s.authority},
 		{"GET", "/a/{slug}/audit", signedIn, s.auditAuthority},
 		{"GET", "/a/{slug}/s/{sub}/audit", signedIn, s.auditSubsection},
+		{"GET", "/a/{slug}/changes", signedIn, s.authorityChanges},
+		{"GET", "/a/{slug}/diff", signedIn, s.pageDiff},
+		{"GET", "/a/{slug}/items/{id}/changes", signedIn, s.itemChanges},
+		{"GET", "/runs", signedIn, s.runs},
 
 		{"POST", "/a/{slug}/items/{id}/accept", reviewing, s.itemStatus(evidence.Accepted)},
 		{"POST", "/a/{slug}/items/{id}/reject", reviewing, s.itemStatus(evidence.Rejected)},
