@@ -2,6 +2,7 @@ package review
 
 import (
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -42,6 +43,10 @@ type dashRow struct {
 	Percent            int
 	Attention          int
 	NoData             bool
+
+	// Changes opens what changed between the two newest crawls, once there
+	// are two.
+	Changes string
 }
 
 type dashboardPage struct {
@@ -160,6 +165,9 @@ func (s *Server) dashRow(a config.Authority, blind map[string]bool) (dashRow, er
 		if row.LastCrawl == "" {
 			row.LastCrawl = when(cr.Started)
 		}
+	}
+	if crawls, err := s.finishedCrawls(a.Slug); err == nil && len(crawls) > 1 {
+		row.Changes = "/a/" + url.PathEscape(a.Slug) + "/changes"
 	}
 	sugs, err := s.db.Suggestions(a.Slug)
 	if err != nil {
