@@ -128,7 +128,14 @@ func Run(ctx context.Context, db *store.DB, cfg *config.Config, rubric *config.R
 			record = fmt.Errorf("record run: %w", err)
 		}
 	}
+	index := make(map[string]int, len(authorities))
 	for i, a := range authorities {
+		index[a.Slug] = i
+	}
+	// Authorities that share a host (one directory platform serving two
+	// councils) run one after the other in the same worker, so that host
+	// still sees one request at a time.
+	for _, group := range crawler.Groups(authorities) {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -139,16 +146,21 @@ func Run(ctx context.Context, db *store.DB, cfg *config.Config, rubric *config.R
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			ra := &store.RunAuthority{Slug: a.Slug, Started: db.Now().UTC()}
-			if err := runOne(ctx, db, cfg, rubric, a, run.ID, o, ra, emit); err != nil {
-				ra.Error = err.Error()
-				emit(a.Slug, "error", "%s: %v", a.Slug, err)
+			for _, a := range group {
+				if ctx.Err() != nil {
+					return
+				}
+				ra := &store.RunAuthority{Slug: a.Slug, Started: db.Now().UTC()}
+				if err := runOne(ctx, db, cfg, rubric, a, run.ID, o, ra, emit); err != nil {
+					ra.Error = err.Error()
+					emit(a.Slug, "error", "%s: %v", a.Slug, err)
+				}
+				ra.Ended = db.Now().UTC()
+				mu.Lock()
+				results[index[a.Slug]] = ra
+				save()
+				mu.Unlock()
 			}
-			ra.Ended = db.Now().UTC()
-			mu.Lock()
-			results[i] = ra
-			save()
-			mu.Unlock()
 		}()
 	}
 	wg.Wait()

@@ -176,3 +176,35 @@ func TestRun_SkipsLockedAuthority(t *testing.T) {
 		t.Errorf("run = %+v, want the authority skipped", run)
 	}
 }
+
+// Two councils served by one directory host must never be crawled at the
+// same time, even when the run has room for more in parallel; a third on
+// its own host may run beside them.
+func TestRun_SharedHostRunsInTurn(t *testing.T) {
+	_, _, db := fixture(t)
+	cfg := &config.Config{Authorities: []config.Authority{
+		{Slug: "north", Name: "North", StartURLs: []string{"https://directory.example.org/kb5/north/home.page"}},
+		{Slug: "south", Name: "South", StartURLs: []string{"https://directory.example.org/kb5/south/home.page"}},
+		{Slug: "east", Name: "East", StartURLs: []string{"https://east.example.org/send"}},
+	}}
+	var active, sharedMax atomic.Int32
+	_, err := pipeline.Run(context.Background(), db, cfg, config.DefaultRubric(), cfg.Authorities, pipeline.Options{
+		Parallel: 3,
+		Crawl: func(ctx context.Context, db *store.DB, cfg *config.Config, a config.Authority, runID string) (*store.Crawl, error) {
+			if a.Slug != "east" {
+				if m := active.Add(1); m > sharedMax.Load() {
+					sharedMax.Store(m)
+				}
+				defer active.Add(-1)
+			}
+			time.Sleep(30 * time.Millisecond)
+			return nil, errors.New("no site here")
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sharedMax.Load(); got != 1 {
+		t.Errorf("%d crawls of the shared host ran at once, want 1", got)
+	}
+}
