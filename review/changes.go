@@ -258,7 +258,9 @@ type diffPage struct {
 	URL       string
 	Old, New  capture
 	// Item is the stale evidence item the page was opened for, if any.
-	Item               *evidence.Item
+	Item *evidence.Item
+	// SubTitle is the title of the item's sub-section.
+	SubTitle           string
 	Hunks              []hunk
 	Inserted, Deleted  int
 	Same, Truncated    bool
@@ -317,7 +319,10 @@ func (s *Server) itemChanges(w http.ResponseWriter, r *http.Request, c *reqCtx) 
 	if err != nil {
 		return err
 	}
-	p := &diffPage{Authority: a, URL: it.URL, Item: &it}
+	p := &diffPage{Authority: a, URL: it.URL, Item: &it, SubTitle: it.Subsection}
+	if ss, ok := s.subs[it.Subsection]; ok {
+		p.SubTitle = ss.Title
+	}
 	p.BackURL, p.BackLabel = "/a/"+url.PathEscape(a.Slug)+"#"+anchor("item-", it.ID), "Back to the evidence"
 	if it.SnapshotID == "" {
 		return errorf(http.StatusNotFound, "This evidence was added without a capture of its page, so there is no earlier version to compare.")
