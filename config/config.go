@@ -215,10 +215,33 @@ func yamlErrors(file string, err error) Errors {
 			e.Line, _ = strconv.Atoi(sm[1])
 			e.Msg = sm[2]
 		}
-		e.Msg = strings.Replace(e.Msg, "not found in type", "is not a known key in", 1)
+		e.Msg = friendlyKeyError(e.Msg)
 		out = append(out, e)
 	}
 	return out
+}
+
+var unknownKeyRE = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
+
+// typeNames says in a user's words where an unknown key was found.
+var typeNames = map[string]string{
+	"Config": "the authority list", "Authority": "an authority", "CrawlSettings": "crawl settings",
+	"Rubric": "the rubric", "Section": "a section", "Subsection": "a sub-section",
+	"Criterion": "a criterion", "Signals": "signals",
+}
+
+// friendlyKeyError rewrites yaml.v3's "field x not found in type
+// config.Authority" as "unknown key "x" in an authority".
+func friendlyKeyError(msg string) string {
+	m := unknownKeyRE.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	where, ok := typeNames[m[2]]
+	if !ok {
+		where = m[2]
+	}
+	return fmt.Sprintf("unknown key %q in %s (check its spelling and indentation)", m[1], where)
 }
 
 // decodeStrict decodes YAML into v, rejecting unknown keys, and returns the

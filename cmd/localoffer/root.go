@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
@@ -105,7 +106,7 @@ func (g *globals) loadConfig() (*config.Config, error) {
 	c, err := config.Load(g.configPath)
 	if err != nil {
 		var ce config.Errors
-		if errors.As(err, &ce) {
+		if errors.As(err, &ce) || errors.Is(err, fs.ErrNotExist) {
 			return nil, &usageError{err}
 		}
 		return nil, err
@@ -118,7 +119,7 @@ func (g *globals) loadRubric() (*config.Rubric, error) {
 	r, err := config.LoadRubric(g.rubricPath)
 	if err != nil {
 		var ce config.Errors
-		if errors.As(err, &ce) {
+		if errors.As(err, &ce) || errors.Is(err, fs.ErrNotExist) {
 			return nil, &usageError{err}
 		}
 		return nil, err
