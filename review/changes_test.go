@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -354,4 +355,89 @@ func TestChangesBrowser(t *testing.T) {
 		}
 		shot(t, ctx, "changes-"+pg.name)
 	}
+}
+
+// bigSite stores two finished crawls of fellside with pages HTML pages
+// each, sharing a header and footer; every twentieth page changed its
+// text in the second, and the last one vanished. It returns the old and
+// new capture of the first changed page.
+func bigSite(b *testing.B, f *fixture, pages int) (oldSnap, newSnap string) {
+	for c := range 2 {
+		cr := &store.Crawl{Authority: "fellside", Started: f.now.Add(time.Duration(c) * time.Hour)}
+		if err := f.db.CreateCrawl(cr); err != nil {
+			b.Fatal(err)
+		}
+		var caps []store.Capture
+		for i := range pages {
+			if c == 1 && i == pages-1 {
+				continue
+			}
+			u := fmt.Sprintf("https://fellside.example/localoffer/page-%d", i)
+			text := fmt.Sprintf("Page %d of the Local Offer describes short breaks, transport and support for families.", i)
+			if c == 1 && i%20 == 0 {
+				text += " Updated: the panel now meets every two weeks."
+			}
+			body := fmt.Sprintf(`<!DOCTYPE html><html lang="en"><head><title>Page %d | Fellside</title></head><body>
+<header><nav><a href="/">Home</a> <a href="/localoffer">Local Offer</a> <a href="/contact">Contact us</a></nav></header>
+<main><h1>Page %d</h1><p>%s</p><p>Call 01234 567890 for help.</p></main>
+<footer><p>Fellside Council, Town Hall. Cookies. Accessibility statement.</p></footer></body></html>`, i, i, text)
+			sn := &store.Snapshot{CrawlID: cr.ID, Authority: "fellside", URL: u, FinalURL: u, Status: 200, ContentType: "text/html; charset=utf-8", Kind: "html", CapturedAt: cr.Started}
+			caps = append(caps, store.Capture{Snapshot: sn, Body: []byte(body)})
+		}
+		if err := f.db.PutSnapshots(caps); err != nil {
+			b.Fatal(err)
+		}
+		for _, cp := range caps {
+			if strings.HasSuffix(cp.Snapshot.URL, "/page-0") {
+				if c == 0 {
+					oldSnap = cp.Snapshot.ID
+				} else {
+					newSnap = cp.Snapshot.ID
+				}
+			}
+		}
+		cr.Status, cr.Ended, cr.Counts.Pages = store.CrawlDone, cr.Started.Add(time.Minute), len(caps)
+		if err := f.db.UpdateCrawl(cr); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return oldSnap, newSnap
+}
+
+// BenchmarkChangesPage renders what changed between two 1,000-page crawls
+// (50 pages changed, one removed); the site's chrome is learnt once and
+// then remembered.
+func BenchmarkChangesPage(b *testing.B) {
+	f := newFixture(b)
+	bigSite(b, f, 1000)
+	benchGet(b, f, "/a/fellside/changes")
+}
+
+// BenchmarkPageDiffCold renders one page's diff after forgetting the
+// site's chrome each time: the wait of the first diff a reviewer opens.
+func BenchmarkPageDiffCold(b *testing.B) {
+	f := newFixture(b)
+	o, n := bigSite(b, f, 1000)
+	ck, _ := f.session("viewer1")
+	h := f.srv.Handler()
+	b.ReportAllocs()
+	for b.Loop() {
+		siteTexts.Lock()
+		siteTexts.keys, siteTexts.m = nil, map[string]changes.TextFunc{}
+		siteTexts.Unlock()
+		req := httptest.NewRequest("GET", diffURL("fellside", o, n), nil)
+		req.AddCookie(ck)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "every two weeks") {
+			b.Fatalf("diff = %d", rec.Code)
+		}
+	}
+}
+
+// BenchmarkPageDiffWarm renders the same diff with the chrome remembered.
+func BenchmarkPageDiffWarm(b *testing.B) {
+	f := newFixture(b)
+	o, n := bigSite(b, f, 1000)
+	benchGet(b, f, diffURL("fellside", o, n))
 }
