@@ -31,6 +31,8 @@ func TestPagesAreWellFormedForAssistiveTech(t *testing.T) {
 		{"viewer1", "GET", "/keys"},
 		{"viewer1", "GET", "/snapshot/" + f.snapEHC + "?item=" + f.itemEHC},
 		{"viewer1", "GET", "/snapshot/" + f.snapPDF},
+		{"viewer1", "GET", "/runs"},
+		{"viewer1", "GET", "/a/brackenfield/changes"},
 		// An error page with an error summary.
 		{"reviewer1", "POST", "/a/brackenfield/s/general.funding/score"},
 	}
