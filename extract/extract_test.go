@@ -360,3 +360,67 @@ func TestStripTitle(t *testing.T) {
 		}
 	}
 }
+
+// TestTableHeaders checks that data cells are read with their column's
+// header when the table opens with a row of th cells, and left alone
+// otherwise: a timeline row "20 | The final plan is issued" only means
+// something as "Week: 20".
+func TestTableHeaders(t *testing.T) {
+	cases := []struct {
+		name, table string
+		want        []string
+		notWant     []string
+	}{
+		{
+			name:  "header row",
+			table: "<tr><th>Week</th><th>What happens</th></tr><tr><td>20</td><td>The final plan is issued</td></tr>",
+			want:  []string{"Week | What happens", "Week: 20 | What happens: The final plan is issued"},
+		},
+		{
+			name:  "thead and empty cell",
+			table: "<thead><tr><th>Age</th><th>Hours</th></tr></thead><tbody><tr><td>2</td><td></td><td>x</td></tr></tbody>",
+			want:  []string{"Age: 2 | | x"},
+		},
+		{
+			name:    "no header row",
+			table:   "<tr><td>Week</td><td>What happens</td></tr><tr><td>20</td><td>The final plan is issued</td></tr>",
+			want:    []string{"20 | The final plan is issued"},
+			notWant: []string{"Week: 20"},
+		},
+		{
+			name:    "row headers only",
+			table:   "<tr><th>Phone</th><td>01234 567890</td></tr><tr><th>Email</th><td>send@example.gov.uk</td></tr>",
+			want:    []string{"Phone | 01234 567890", "Email | send@example.gov.uk"},
+			notWant: []string{"Phone: Email"},
+		},
+		{
+			name:    "cell already names its header",
+			table:   "<tr><th>Week</th><th>Step</th></tr><tr><td>Week 20</td><td>Plan issued</td></tr>",
+			want:    []string{"Week 20 | Step: Plan issued"},
+			notWant: []string{"Week: Week"},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			body := "<html><body><main><h1>Timeline</h1><table>" + c.table + "</table></main></body></html>"
+			d, err := Any([]byte(body), "text/html", "https://x.example/page")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var text strings.Builder
+			for _, s := range d.Sections {
+				text.WriteString(s.Text + "\n")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(text.String(), w) {
+					t.Errorf("text lacks %q:\n%s", w, text.String())
+				}
+			}
+			for _, w := range c.notWant {
+				if strings.Contains(text.String(), w) {
+					t.Errorf("text has %q:\n%s", w, text.String())
+				}
+			}
+		})
+	}
+}

@@ -900,8 +900,14 @@ func layoutTable(n *html.Node) bool {
 }
 
 // table renders a data table one row a line, cells joined by " | ".
+// When the table opens with a header row (every cell a th), each later
+// cell is read with its column's header, "Week: 20 | What happens: The
+// final plan is issued", as a screen reader announces it: a row on its
+// own ("20 | The final plan is issued") loses what its numbers mean.
 func (r *renderer) table(n *html.Node) {
 	r.flush()
+	var header []string
+	first := true
 	walkElements(n, func(c *html.Node) bool {
 		switch c.DataAtom {
 		case atom.Caption:
@@ -911,6 +917,7 @@ func (r *renderer) table(n *html.Node) {
 			return false
 		case atom.Tr:
 			var cells []string
+			allTh := true
 			for td := c.FirstChild; td != nil; td = td.NextSibling {
 				if td.Type == html.ElementNode && (td.DataAtom == atom.Td || td.DataAtom == atom.Th) {
 					if isHidden(td) {
@@ -918,19 +925,50 @@ func (r *renderer) table(n *html.Node) {
 					}
 					r.collectLinks(td)
 					cells = append(cells, collapse(nodeText(td)))
+					allTh = allTh && td.DataAtom == atom.Th
 				}
 			}
 			for len(cells) > 0 && cells[len(cells)-1] == "" {
 				cells = cells[:len(cells)-1]
 			}
-			if len(cells) > 0 {
-				r.line.add(strings.Join(cells, " | "))
-				r.flush()
+			if len(cells) == 0 {
+				return false
 			}
+			if first && allTh && len(cells) > 1 {
+				header = cells
+			} else if header != nil {
+				cells = withHeaders(header, cells)
+			}
+			first = false
+			r.line.add(strings.Join(cells, " | "))
+			r.flush()
 			return false
 		}
 		return !skipTag(c.DataAtom)
 	})
+}
+
+// maxHeaderLen is the longest column header a cell is read with; a longer
+// "header" is more likely a row of content marked up with th.
+const maxHeaderLen = 60
+
+// withHeaders prefixes each non-empty cell with its column's header,
+// "Header: cell". A cell that already starts with its header, or whose
+// header is empty or long, is left as it is.
+func withHeaders(header, cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = c
+		if i >= len(header) || c == "" {
+			continue
+		}
+		h := strings.TrimRight(header[i], ": ")
+		if h == "" || len(h) > maxHeaderLen || strings.HasPrefix(strings.ToLower(c), strings.ToLower(h)) {
+			continue
+		}
+		out[i] = h + ": " + c
+	}
+	return out
 }
 
 // definitions renders a definition list as "term: description" lines;
