@@ -174,6 +174,7 @@ func Assess(ctx context.Context, db *store.DB, cfg *config.Config, r *config.Rub
 			SnapshotID: p.snap.ID, SHA256: p.snap.SHA256,
 		})
 	}
+	cands = dropListings(cands, byURL, graph)
 	for _, ss := range r.Subsections() {
 		for _, c := range ss.Criteria {
 			if c.Structural == config.StructuralSignposting {
@@ -195,6 +196,46 @@ func Assess(ctx context.Context, db *store.DB, cfg *config.Config, r *config.Rub
 	res.Added = len(added)
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// dropListings removes the candidates of listing pages that repeat
+// another page's evidence: when the best passage for a criterion sits
+// under a heading that links to a page which is itself a candidate for
+// that criterion (a directory's results page, a news index, a hub whose
+// headings link to the pages they summarise), the linked page holds the
+// evidence and the listing adds only a second copy of its summary.
+func dropListings(cands []evidence.Candidate, byURL map[string]*page, g *linkGraph) []evidence.Candidate {
+	type ck struct{ key, crit string }
+	have := map[ck]bool{}
+	for _, c := range cands {
+		if p := byURL[c.URL]; p != nil {
+			have[ck{p.key, c.Criterion}] = true
+		}
+	}
+	out := cands[:0]
+	for _, c := range cands {
+		if p := byURL[c.URL]; p != nil && p.doc != nil && c.Heading != "" && listsElsewhere(p, c, g, func(k string) bool { return have[ck{k, c.Criterion}] }) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// listsElsewhere reports whether candidate c's heading is the text of a
+// link from p to another page for which has is true.
+func listsElsewhere(p *page, c evidence.Candidate, g *linkGraph, has func(key string) bool) bool {
+	h := strings.Join(strings.Fields(c.Heading), " ")
+	for _, l := range p.doc.Links {
+		if !strings.EqualFold(strings.Join(strings.Fields(l.Text), " "), h) {
+			continue
+		}
+		k := g.resolve(urlKey(l.URL))
+		if k != p.key && has(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // minThreshold is the lowest partial threshold of any criterion: pages

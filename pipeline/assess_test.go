@@ -451,3 +451,66 @@ func TestSignposting(t *testing.T) {
 		})
 	}
 }
+
+// TestDropListings checks that a listing page whose best passage sits under
+// a link to a record that is evidence for the same criterion is dropped,
+// and that it is kept when the record is not a candidate, the heading is no
+// link, or the criterion differs.
+func TestDropListings(t *testing.T) {
+	const host = "http://dir.test"
+	mk := func(u string, links ...extract.Link) *page {
+		return &page{url: u, key: urlKey(u), doc: &extract.Document{URL: u, Links: links}}
+	}
+	listing := mk(host+"/results.page?page=1",
+		extract.Link{URL: host + "/service.page?id=homevis1", Text: "Little Steps  home learning visits"},
+		extract.Link{URL: host + "/old.page?id=7", Text: "Moved service"})
+	record := mk(host + "/service.page?id=homevis1")
+	moved := mk(host + "/new.page?id=7")
+	byURL := map[string]*page{listing.url: listing, record.url: record, moved.url: moved}
+	g := &linkGraph{alias: map[string]string{urlKey(host + "/old.page?id=7"): moved.key}}
+	cand := func(u, crit, heading string) evidence.Candidate {
+		return evidence.Candidate{URL: u, Criterion: crit, Heading: heading}
+	}
+	cases := []struct {
+		name  string
+		cands []evidence.Candidate
+		want  []string // URL|criterion kept
+	}{
+		{
+			name:  "record is a candidate",
+			cands: []evidence.Candidate{cand(listing.url, "c.home", "Little Steps home learning visits"), cand(record.url, "c.home", "Little Steps home learning visits")},
+			want:  []string{record.url + "|c.home"},
+		},
+		{
+			name:  "record is a candidate through a redirect",
+			cands: []evidence.Candidate{cand(listing.url, "c.home", "Moved service"), cand(moved.url, "c.home", "")},
+			want:  []string{moved.url + "|c.home"},
+		},
+		{
+			name:  "record is no candidate",
+			cands: []evidence.Candidate{cand(listing.url, "c.home", "Little Steps home learning visits")},
+			want:  []string{listing.url + "|c.home"},
+		},
+		{
+			name:  "record evidences another criterion",
+			cands: []evidence.Candidate{cand(listing.url, "c.home", "Little Steps home learning visits"), cand(record.url, "c.other", "")},
+			want:  []string{listing.url + "|c.home", record.url + "|c.other"},
+		},
+		{
+			name:  "heading is no link",
+			cands: []evidence.Candidate{cand(listing.url, "c.home", "About our services"), cand(record.url, "c.home", "")},
+			want:  []string{listing.url + "|c.home", record.url + "|c.home"},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, k := range dropListings(c.cands, byURL, g) {
+				got = append(got, k.URL+"|"+k.Criterion)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("kept %q, want %q", got, c.want)
+			}
+		})
+	}
+}
