@@ -437,3 +437,100 @@ func TestDefaultRubricCompiles(t *testing.T) {
 		t.Errorf("criteria = %d, want 23", n)
 	}
 }
+
+// TestDefaultRubricWordings checks the default rubric on the wordings
+// councils use for the same evidence, and on the contexts that only look
+// like it: each passage is scored on its own page among filler pages.
+func TestDefaultRubricWordings(t *testing.T) {
+	cases := []struct {
+		name, criterion, title, heading, text string
+		// want is "met" (core and requires found), "core" (core found,
+		// requires not), "absent" (no match, or core not found) or
+		// "negative" (a negative context fired).
+		want string
+	}{
+		{
+			name: "who may request, timeline in a table", criterion: "general.graduated.ehc_request",
+			title: "Statutory assessment", heading: "Who may request an EHC needs assessment",
+			text: "Parents, young people over 16 and schools may ask for an EHC needs assessment. Complete the request form. " +
+				"Week | What happens Week: 6 | What happens: We decide whether to assess Week: 20 | What happens: The final plan is issued",
+			want: "met",
+		},
+		{
+			name: "school decides on SEN Support", criterion: "schools.identification.sen_support",
+			title: "SEN Support in school", heading: "How does a school decide my child needs SEN Support?",
+			text: "Teachers check every pupil's progress. If a pupil is making less progress than expected, the teacher talks to the SENCO. " +
+				"They may use screening tests and ask an educational psychologist to assess. The school writes the extra provision on a support plan.",
+			want: "met",
+		},
+		{
+			name: "college support in plain English", criterion: "post16.identification.provision",
+			title: "Getting help at college", heading: "What help can I get?",
+			text: "Colleges can give you lots of different help: someone to help you take notes in class, a laptop with software that reads text out loud, extra time in exams and a quiet room.",
+			want: "core",
+		},
+		{
+			name: "specialist college named in the plan", criterion: "post16.admission.approved_institutions",
+			title: "Choosing a college", heading: "If you have an EHC plan",
+			text: "You can ask for a specialist college to be named in your EHC plan if you need one.",
+			want: "core",
+		},
+		{
+			name: "topping up a card", criterion: "general.funding.topup",
+			title: "Swimming lessons", heading: "Paying",
+			text: "Top up your swim card at reception or online. Additional funding for lessons is not available.",
+			want: "negative",
+		},
+		{
+			name: "website accessibility statement", criterion: "general.accessibility.offline",
+			title: "Accessibility", heading: "Using this website",
+			text: "This website is run by the council. You should be able to navigate with a keyboard. If you need information in large print, call us on 01234 567890.",
+			want: "negative",
+		},
+		{
+			name: "council switchboard", criterion: "general.accessibility.offline",
+			title: "Contact", heading: "Contact",
+			text: "Phone 01777 400 400, Monday to Friday 9am to 5pm.",
+			want: "absent",
+		},
+		{
+			name: "library survey", criterion: "general.feedback.forms",
+			title: "Have your say on library opening hours", heading: "Have your say",
+			text: "We are reviewing library opening hours and want your feedback. The survey takes five minutes. Paper copies are available at every library.",
+			want: "absent",
+		},
+	}
+	r := config.DefaultRubric()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := doc("http://x/page", c.title, sec(c.heading, c.text))
+			var mt *Match
+			m, err := NewMatcher(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sc []*Scanned
+			for _, x := range append([]*Document{d}, filler(10)...) {
+				sc = append(sc, m.Scan(x))
+			}
+			for _, x := range m.Score(sc) {
+				if x.URL == d.URL && x.Criterion == c.criterion {
+					mt = &x
+				}
+			}
+			status := "absent"
+			switch {
+			case mt == nil || !mt.CoreMet && len(mt.Negative) == 0:
+			case len(mt.Negative) > 0:
+				status = "negative"
+			case mt.RequiresMet:
+				status = "met"
+			default:
+				status = "core"
+			}
+			if status != c.want {
+				t.Errorf("status %s, want %s; match: %+v", status, c.want, mt)
+			}
+		})
+	}
+}
