@@ -120,6 +120,11 @@ func BuildAssessment(r *config.Rubric, la, name string, crawl CrawlRef, sugs map
 		its := bySub[ss.ID]
 		SortItems(its)
 		for _, it := range its {
+			if it.Status == Proposed && it.Stale {
+				// A suggestion whose page vanished or no longer says it is
+				// kept for the reviewer to see, but it is no longer evidence.
+				continue
+			}
 			out.Evidence = append(out.Evidence, EvidenceRef{
 				URL: it.URL, Title: it.Title, Heading: it.Heading, Snippet: it.Snippet,
 				Criteria: append([]string{}, it.Criteria...), Confidence: it.Confidence,

@@ -240,6 +240,8 @@ func TestBuildAssessment(t *testing.T) {
 		{ID: "2", Subsection: "g.a", URL: "http://x/proposed", Status: evidence.Proposed, Rank: 1, Criteria: []string{"g.a.one"}},
 		{ID: "3", Subsection: "g.a", URL: "http://x/accepted", Status: evidence.Accepted, Rank: 2, Criteria: []string{"g.a.two"}},
 		{ID: "4", Subsection: "g.a", URL: "http://x/stale", Status: evidence.Accepted, Rank: 0, Stale: true, Criteria: []string{"g.a.two"}},
+		// A suggestion whose page vanished: kept in the store, not exported.
+		{ID: "5", Subsection: "g.a", URL: "http://x/vanished", Status: evidence.Proposed, Rank: 0, Stale: true, Criteria: []string{"g.a.one"}},
 	}
 	decs := map[string]evidence.Decision{"g.b": {FinalScore: evidence.Partial, Reviewed: true, Rationale: "seen on paper"}}
 	a := evidence.BuildAssessment(r, "la", "LA Council", evidence.CrawlRef{ID: "c1", Pages: 12}, sugs, items, decs)
