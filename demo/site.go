@@ -7,8 +7,7 @@
 //
 // A site is a directory holding site.json and pages/. Each page is a small
 // text file: "key: value" lines (title, modified, path, charset, kind),
-// a line "---", then a body in a little Markdown: # headings, paragraphs,
-// "- " bullets, "1. " numbered items and [text](/link) links.
+// a line "---", then a body in Markdown (CommonMark with tables).
 package demo
 
 import (
@@ -22,6 +21,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
 )
 
 // Site is one fictional authority's website.
@@ -197,72 +199,16 @@ func (s *Site) Paths() []string {
 var linkRE = regexp.MustCompile(`\[([^\]]+)\]\(([^)\s]+)\)`)
 var boldRE = regexp.MustCompile(`\*\*([^*]+)\*\*`)
 
-// inline renders links and bold in one escaped line of text.
-func inline(s string) string {
-	var b strings.Builder
-	last := 0
-	for _, m := range linkRE.FindAllStringSubmatchIndex(s, -1) {
-		b.WriteString(boldRE.ReplaceAllString(html.EscapeString(s[last:m[0]]), "<strong>$1</strong>"))
-		fmt.Fprintf(&b, `<a href="%s">%s</a>`, html.EscapeString(s[m[4]:m[5]]), html.EscapeString(s[m[2]:m[3]]))
-		last = m[1]
-	}
-	b.WriteString(boldRE.ReplaceAllString(html.EscapeString(s[last:]), "<strong>$1</strong>"))
-	return b.String()
-}
+// pageMarkdown renders the demo pages' bodies: CommonMark with tables.
+var pageMarkdown = goldmark.New(goldmark.WithExtensions(extension.Table))
 
-// renderBody turns the page's little Markdown into HTML.
+// renderBody turns a page's Markdown into HTML.
 func renderBody(src string) string {
 	var b strings.Builder
-	var para []string
-	list := ""
-	flush := func() {
-		if len(para) > 0 {
-			b.WriteString("<p>" + inline(strings.Join(para, " ")) + "</p>\n")
-			para = nil
-		}
+	if err := pageMarkdown.Convert([]byte(src), &b); err != nil {
+		// Convert only fails when writing fails, and a Builder does not.
+		return "<p>" + html.EscapeString(src) + "</p>"
 	}
-	closeList := func() {
-		if list != "" {
-			b.WriteString("</" + list + ">\n")
-			list = ""
-		}
-	}
-	for _, line := range strings.Split(src, "\n") {
-		t := strings.TrimSpace(line)
-		switch {
-		case t == "":
-			flush()
-			closeList()
-		case strings.HasPrefix(t, "#"):
-			flush()
-			closeList()
-			n := len(t) - len(strings.TrimLeft(t, "#"))
-			n = min(n, 6)
-			fmt.Fprintf(&b, "<h%d>%s</h%d>\n", n, inline(strings.TrimSpace(t[n:])), n)
-		case strings.HasPrefix(t, "- "):
-			flush()
-			if list != "ul" {
-				closeList()
-				list = "ul"
-				b.WriteString("<ul>\n")
-			}
-			b.WriteString("<li>" + inline(t[2:]) + "</li>\n")
-		case len(t) > 2 && t[0] >= '0' && t[0] <= '9' && strings.Contains(t[:min(4, len(t))], ". "):
-			flush()
-			if list != "ol" {
-				closeList()
-				list = "ol"
-				b.WriteString("<ol>\n")
-			}
-			_, item, _ := strings.Cut(t, ". ")
-			b.WriteString("<li>" + inline(item) + "</li>\n")
-		default:
-			closeList()
-			para = append(para, t)
-		}
-	}
-	flush()
-	closeList()
 	return b.String()
 }
 
