@@ -41,10 +41,9 @@ var (
 	bAudit       = []byte("audit")       // seq -> evidence.AuditEntry
 	bLocks       = []byte("locks")       // authority -> crawl lock
 	bRuns        = []byte("runs")        // run id -> scheduled run record
-	bDocs        = []byte("docs")        // snapshot sha256 -> extracted document cache
 	bReviews     = []byte("reviews")     // double-review assignments and blind scores
 	bNotes       = []byte("notes")       // free-text notes (future work...)
-	allBuckets   = [][]byte{bMeta, bCrawls, bCrawlPages, bSnapshots, bBlobs, bLatest, bSuggestions, bItems, bDecisions, bUsers, bSessions, bAudit, bLocks, bRuns, bDocs, bReviews, bNotes}
+	allBuckets   = [][]byte{bMeta, bCrawls, bCrawlPages, bSnapshots, bBlobs, bLatest, bSuggestions, bItems, bDecisions, bUsers, bSessions, bAudit, bLocks, bRuns, bReviews, bNotes}
 	keySchema    = []byte("schema_version")
 	keyCreated   = []byte("created")
 	errStopIter  = errors.New("stop")
