@@ -60,13 +60,28 @@ func (db *DB) BackupSize() int64 {
 // temporary file beside path, syncs it, opens the copy to verify its page
 // structure and schema, and only then renames it over path: a failure (a
 // full disk, say) leaves any earlier backup at path untouched.
-func (db *DB) BackupFile(path string) (n int64, err error) {
-	if abs, aerr := filepath.Abs(path); aerr == nil {
-		if self, serr := filepath.Abs(db.path); serr == nil && abs == self {
-			return 0, fmt.Errorf("backup: %s is the store itself; choose another file", path)
+func (db *DB) BackupFile(path string) (int64, error) {
+	return writeVerified(db.path, path, func(w io.Writer) (n int64, err error) {
+		err = db.bolt.View(func(tx *bolt.Tx) error {
+			n, err = tx.WriteTo(w)
+			return err
+		})
+		return n, err
+	})
+}
+
+// writeVerified writes a store copy to out through write: into a temporary
+// file beside out, synced, opened to verify its pages and schema, then
+// renamed over out and the directory synced. A failure leaves any earlier
+// file at out untouched. store is the live store's path, which out must
+// not be.
+func writeVerified(store, out string, write func(io.Writer) (int64, error)) (n int64, err error) {
+	if abs, aerr := filepath.Abs(out); aerr == nil {
+		if self, serr := filepath.Abs(store); serr == nil && abs == self {
+			return 0, fmt.Errorf("backup: %s is the store itself; choose another file", out)
 		}
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp*")
 	if err != nil {
 		return 0, fmt.Errorf("backup: %w", err)
 	}
@@ -77,27 +92,22 @@ func (db *DB) BackupFile(path string) (n int64, err error) {
 			os.Remove(tmp)
 		}
 	}()
-	err = db.bolt.View(func(tx *bolt.Tx) error {
-		var werr error
-		n, werr = tx.WriteTo(f)
-		return werr
-	})
-	if err != nil {
-		return 0, fmt.Errorf("backup to %s: %w", path, err)
+	if n, err = write(f); err != nil {
+		return 0, fmt.Errorf("backup to %s: %w", out, err)
 	}
 	if err = f.Sync(); err != nil {
-		return 0, fmt.Errorf("backup to %s: %w", path, err)
+		return 0, fmt.Errorf("backup to %s: %w", out, err)
 	}
 	if err = f.Close(); err != nil {
-		return 0, fmt.Errorf("backup to %s: %w", path, err)
+		return 0, fmt.Errorf("backup to %s: %w", out, err)
 	}
 	if err = verifyCopy(tmp); err != nil {
-		return 0, fmt.Errorf("backup to %s: the copy does not verify: %w", path, err)
+		return 0, fmt.Errorf("backup to %s: the copy does not verify: %w", out, err)
 	}
-	if err = os.Rename(tmp, path); err != nil {
+	if err = os.Rename(tmp, out); err != nil {
 		return 0, fmt.Errorf("backup: %w", err)
 	}
-	if d, derr := os.Open(filepath.Dir(path)); derr == nil {
+	if d, derr := os.Open(filepath.Dir(out)); derr == nil {
 		d.Sync()
 		d.Close()
 	}
@@ -224,39 +234,8 @@ var ErrNoHotBackup = errors.New("no process offers a hot backup of this store")
 // and writes it to out as BackupFile does: beside out, synced, verified,
 // then renamed into place. It returns ErrNoHotBackup when no process
 // answers.
-func FetchBackup(path, out string) (n int64, err error) {
-	if abs, aerr := filepath.Abs(out); aerr == nil {
-		if self, serr := filepath.Abs(path); serr == nil && abs == self {
-			return 0, fmt.Errorf("backup: %s is the store itself; choose another file", out)
-		}
-	}
-	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp*")
-	if err != nil {
-		return 0, fmt.Errorf("backup: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if n, err = FetchBackupTo(path, f); err != nil {
-		return 0, err
-	}
-	if err = f.Sync(); err != nil {
-		return 0, fmt.Errorf("backup to %s: %w", out, err)
-	}
-	if err = f.Close(); err != nil {
-		return 0, fmt.Errorf("backup to %s: %w", out, err)
-	}
-	if err = verifyCopy(tmp); err != nil {
-		return 0, fmt.Errorf("backup to %s: the copy does not verify: %w", out, err)
-	}
-	if err = os.Rename(tmp, out); err != nil {
-		return 0, fmt.Errorf("backup: %w", err)
-	}
-	return n, nil
+func FetchBackup(path, out string) (int64, error) {
+	return writeVerified(path, out, func(w io.Writer) (int64, error) { return FetchBackupTo(path, w) })
 }
 
 // FetchBackupTo asks the process holding the store at path for a hot
