@@ -99,6 +99,13 @@ func (s *Server) buildRoutes() []route {
 
 		{"GET", "/admin", administering, s.admin},
 		{"GET", "/admin/backup", administering, s.backup},
+		{"GET", "/admin/users", administering, s.users},
+		{"POST", "/admin/users", administering, s.userAdd},
+		{"GET", "/admin/users/{name}", administering, s.userPage},
+		{"POST", "/admin/users/{name}/role", administering, s.userRole},
+		{"POST", "/admin/users/{name}/password", administering, s.userPassword},
+		{"POST", "/admin/users/{name}/disable", administering, s.userStatus(true)},
+		{"POST", "/admin/users/{name}/enable", administering, s.userStatus(false)},
 	}
 }
 

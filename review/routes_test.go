@@ -44,6 +44,13 @@ var routeAccess = map[string][]evidence.Role{
 	"POST /double/{slug}/{sub}":            {evidence.Reviewer, evidence.Adviser, evidence.Admin},
 	"GET /admin":                           {evidence.Admin},
 	"GET /admin/backup":                    {evidence.Admin},
+	"GET /admin/users":                     {evidence.Admin},
+	"POST /admin/users":                    {evidence.Admin},
+	"GET /admin/users/{name}":              {evidence.Admin},
+	"POST /admin/users/{name}/role":        {evidence.Admin},
+	"POST /admin/users/{name}/password":    {evidence.Admin},
+	"POST /admin/users/{name}/disable":     {evidence.Admin},
+	"POST /admin/users/{name}/enable":      {evidence.Admin},
 	"POST /double/{slug}/{sub}/adjudicate": {evidence.Adviser, evidence.Admin},
 }
 
@@ -133,5 +140,7 @@ func fillPattern(f *fixture, pattern string) string {
 	if strings.HasPrefix(p, "/snapshot/") {
 		id = f.snapEHC
 	}
-	return strings.NewReplacer("{slug}", "brackenfield", "{sub}", sub, "{id}", id).Replace(p)
+	// {name} is an account no other route's check signs in as, so that
+	// disabling it or resetting its password leaves the others alone.
+	return strings.NewReplacer("{slug}", "brackenfield", "{sub}", sub, "{id}", id, "{name}", "reviewer2").Replace(p)
 }
