@@ -226,16 +226,18 @@ func (s *Server) userRole(w http.ResponseWriter, r *http.Request, c *reqCtx) err
 	}
 	f := userForm{Role: u.Role, Mode: "generate", Errors: map[string]string{}}
 	role, rerr := evidence.ParseRole(r.PostFormValue("role"))
-	var msg string
+	// An admin's own page has no role form: the error points at the
+	// sentence that explains why.
+	msg, field := "", "role-"+string(evidence.Viewer)
 	switch {
+	case u.Name == c.user.Name && role != u.Role:
+		msg, field = "You cannot change your own role: ask another admin, so that the service is never left without one", "role-self"
 	case rerr != nil:
 		msg = "Choose a role"
-	case u.Name == c.user.Name && role != u.Role:
-		msg = "You cannot change your own role: ask another admin, so that the service is never left without one"
 	}
 	if msg != "" {
 		f.Errors["role"] = msg
-		return s.renderUser(w, r, c, http.StatusBadRequest, u, f, []fieldError{{"role-" + string(evidence.Viewer), msg}}, "", "")
+		return s.renderUser(w, r, c, http.StatusBadRequest, u, f, []fieldError{{field, msg}}, "", "")
 	}
 	if role == u.Role {
 		http.Redirect(w, r, userURL(u.Name), http.StatusSeeOther)
