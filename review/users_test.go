@@ -11,6 +11,7 @@ import (
 	"github.com/localoffer/localoffer/evidence"
 	"github.com/localoffer/localoffer/store"
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/net/html"
 )
 
 var generatedRE = regexp.MustCompile(`id="generated-password">([^<]+)<`)
@@ -437,5 +438,75 @@ func TestGeneratePassword(t *testing.T) {
 			t.Fatalf("%q generated twice", pw)
 		}
 		seen[pw] = true
+	}
+}
+
+// TestUserPagesStructure checks the account pages, plain and with errors,
+// for what assistive technology relies on: unique ids, labels and error
+// summary links that point at something, one h1.
+func TestUserPagesStructure(t *testing.T) {
+	f := newFixture(t)
+	pages := []struct {
+		method, path string
+		form         url.Values
+	}{
+		{"GET", "/admin/users", nil},
+		{"GET", "/admin/users/reviewer1", nil},
+		{"GET", "/admin/users/admin1", nil},
+		{"POST", "/admin/users", url.Values{"name": {"bad name"}, "mode": {"type"}, "password": {"x"}}},
+		{"POST", "/admin/users/reviewer1/password", url.Values{"mode": {"type"}, "password": {"a long enough secret"}, "password2": {"different"}}},
+		{"POST", "/admin/users/admin1/role", url.Values{"role": {"viewer"}}},
+		{"POST", "/admin/users/admin1/disable", url.Values{}},
+	}
+	for _, p := range pages {
+		rec := f.do(p.method, p.path, "admin1", p.form)
+		doc, err := html.Parse(strings.NewReader(rec.Body.String()))
+		if err != nil {
+			t.Fatalf("%s %s: %v", p.method, p.path, err)
+		}
+		ids := map[string]int{}
+		var refs []string
+		h1 := 0
+		var walk func(n *html.Node)
+		walk = func(n *html.Node) {
+			if n.Type == html.ElementNode {
+				if id := attr(n, "id"); id != "" {
+					ids[id]++
+				}
+				switch n.Data {
+				case "label":
+					refs = append(refs, attr(n, "for"))
+				case "a":
+					if h := attr(n, "href"); strings.HasPrefix(h, "#") && len(h) > 1 {
+						refs = append(refs, h[1:])
+					}
+				case "h1":
+					h1++
+				}
+				for _, d := range strings.Fields(attr(n, "aria-describedby")) {
+					refs = append(refs, d)
+				}
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				walk(c)
+			}
+		}
+		walk(doc)
+		if h1 != 1 {
+			t.Errorf("%s %s: %d h1, want 1", p.method, p.path, h1)
+		}
+		for id, n := range ids {
+			if n > 1 {
+				t.Errorf("%s %s: id %q used %d times", p.method, p.path, id, n)
+			}
+		}
+		for _, r := range refs {
+			if ids[r] == 0 {
+				t.Errorf("%s %s: a label, link or description points at #%s, which is not on the page", p.method, p.path, r)
+			}
+		}
+		if p.method == "POST" && !strings.Contains(rec.Body.String(), "There is a problem") {
+			t.Errorf("%s %s = %d without an error summary", p.method, p.path, rec.Code)
+		}
 	}
 }
