@@ -91,10 +91,31 @@ func (db *DB) Users() ([]evidence.User, error) {
 	return out, err
 }
 
+func activeAdmin(u evidence.User) bool { return u.Role == evidence.Admin && !u.Disabled }
+
+// countActiveAdmins counts enabled admins. Called inside the write
+// transaction that demotes or disables one, so two admins acting on each
+// other at the same moment cannot leave the service with none.
+func countActiveAdmins(b *bolt.Bucket) (int, error) {
+	n := 0
+	err := b.ForEach(func(k, v []byte) error {
+		var u evidence.User
+		if err := json.Unmarshal(v, &u); err != nil {
+			return fmt.Errorf("user %s: %w", k, err)
+		}
+		if activeAdmin(u) {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
 // UpdateUser applies fn to a stored user and records action in the audit
 // log in the same transaction. A changed password hash or a disabled user
 // also ends every session of that user, so that a stolen session dies
-// with the old password.
+// with the old password. Demoting or disabling the last active admin is
+// refused, so the service always has someone who can manage accounts.
 func (db *DB) UpdateUser(by, name, action string, fn func(*evidence.User) error) (evidence.User, error) {
 	var u evidence.User
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
@@ -109,6 +130,15 @@ func (db *DB) UpdateUser(by, name, action string, fn func(*evidence.User) error)
 		u.Name = old.Name
 		if _, err := evidence.ParseRole(string(u.Role)); err != nil {
 			return err
+		}
+		if activeAdmin(old) && !activeAdmin(u) {
+			n, err := countActiveAdmins(b)
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return fmt.Errorf("%w: %s is the last active admin; make another admin first", evidence.ErrInvalid, u.Name)
+			}
 		}
 		if err := putJSON(b, u.Name, u); err != nil {
 			return err

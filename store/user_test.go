@@ -170,3 +170,25 @@ func TestDoubleReviewLifecycle(t *testing.T) {
 		t.Errorf("DoubleReviews = %+v", all)
 	}
 }
+
+func TestUpdateUser_KeepsOneAdmin(t *testing.T) {
+	db := openTestDB(t)
+	for _, name := range []string{"ann", "bob"} {
+		if err := db.CreateUser("setup", evidence.User{Name: name, Role: evidence.Admin, PasswordHash: []byte("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.UpdateUser("bob", "ann", "disable user", func(u *evidence.User) error { u.Disabled = true; return nil }); err != nil {
+		t.Fatalf("disabling one of two admins: %v", err)
+	}
+	_, err := db.UpdateUser("bob", "bob", "change role", func(u *evidence.User) error { u.Role = evidence.Reviewer; return nil })
+	if !errors.Is(err, evidence.ErrInvalid) {
+		t.Fatalf("demoting the last active admin = %v, want ErrInvalid", err)
+	}
+	if u, _ := db.User("bob"); u.Role != evidence.Admin {
+		t.Errorf("bob is %s after a refused demotion, want admin", u.Role)
+	}
+	if _, err := db.UpdateUser("bob", "bob", "disable user", func(u *evidence.User) error { u.Disabled = true; return nil }); !errors.Is(err, evidence.ErrInvalid) {
+		t.Errorf("disabling the last active admin = %v, want ErrInvalid", err)
+	}
+}
