@@ -2,6 +2,7 @@ package extract
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -66,6 +67,10 @@ type critModel struct {
 	core       [][]int
 	requires   [][]int
 	structural string
+	// contactRoutes is true for a criterion about ways of getting in
+	// touch (its phrases name a phone or a helpline): for it a phone
+	// number is evidence, for every other criterion it is only a pointer.
+	contactRoutes bool
 }
 
 // NewMatcher compiles the signals of every criterion of r.
@@ -105,6 +110,9 @@ func NewMatcher(r *config.Rubric) (*Matcher, error) {
 					return nil, fmt.Errorf("criterion %s: %w", c.ID, err)
 				}
 				cm.terms = append(cm.terms, weighted{phrase: p, weight: w})
+				if contactWords[m.phrases[p].text] {
+					cm.contactRoutes = true
+				}
 			}
 			for _, s := range c.Signals.Headings {
 				text, w, err := config.ParseWeighted(s)
@@ -146,6 +154,26 @@ func NewMatcher(r *config.Rubric) (*Matcher, error) {
 	}
 	return m, nil
 }
+
+// contactWords are the phrases that make a criterion one about contact
+// routes (see critModel.contactRoutes).
+var contactWords = map[string]bool{"phone": true, "telephone": true, "helpline": true, "call us": true}
+
+// contactOnlyWords is the most words a criterion's passages may have and
+// still be "only a contact route": a sentence and a phone number or email
+// address ("coming out of custody? Ring the Youth Justice Service on ...")
+// points the reader somewhere else for the information and can be no more
+// than partial evidence.
+const contactOnlyWords = 30
+
+var (
+	// contactRoute finds a UK phone number or an email address.
+	contactRoute = regexp.MustCompile(`(?i)(\b0\d{2,4}[ -]?\d{3}[ -]?\d{3,4}\b|\+44[ \d]{9,13}|[\w.+-]+@[\w-]+(\.[\w-]+)+)`)
+	// contactLabel finds the field labels of a contact block ("Telephone:",
+	// "Email:"), as every record of a service directory has them: they are
+	// the page's furniture, not a statement that a phone line is offered.
+	contactLabel = regexp.MustCompile(`(?i)\b(telephone|tel|phone|mobile|e-?mail|fax|website|web|address)\s*:`)
+)
 
 // compile adds a phrase to the matcher's table (once per distinct text)
 // and returns its index.
@@ -310,6 +338,9 @@ func maskLinks(d *Document) []string {
 	out := make([]string, len(d.Sections))
 	for i, sec := range d.Sections {
 		out[i] = sec.Text
+	}
+	for i := range out {
+		out[i] = contactLabel.ReplaceAllStringFunc(out[i], func(l string) string { return strings.Repeat(" ", len(l)) })
 	}
 	next := 0 // links appear in reading order; search from the last hit on
 	for _, l := range d.Links {
@@ -634,9 +665,26 @@ func (m *Matcher) scorePage(p *Scanned, c *critModel, idfs []float64, avg float6
 			mt.Missing = append(mt.Missing, m.phrases[g[0]].text)
 		}
 	}
+	if !c.contactRoutes && contactOnly(p, scope) {
+		mt.RequiresMet = false
+		mt.Missing = append(mt.Missing, "more than a contact route")
+	}
 	mt.Signals = m.explain(p, ps, best, c)
 	mt.Snippet, mt.Terms = m.snippet(ps, c)
 	return mt, true
+}
+
+// contactOnly reports whether the passages in scope say little more than
+// how to get in touch: a phone number or email address in at most
+// contactOnlyWords words.
+func contactOnly(p *Scanned, scope []int) bool {
+	words, route := 0, false
+	for _, i := range scope {
+		q := &p.passages[i]
+		words += q.ntoks
+		route = route || contactRoute.MatchString(q.text)
+	}
+	return route && words <= contactOnlyWords
 }
 
 // negative reports whether negative phrase ng occurs in field f outside

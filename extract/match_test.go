@@ -534,3 +534,59 @@ func TestDefaultRubricWordings(t *testing.T) {
 		})
 	}
 }
+
+// A passage that only gives a phone number or an email address points the
+// reader elsewhere: it cannot meet a criterion, unless the criterion is
+// about ways of getting in touch.
+func TestContactOnlyPassagesAreAtMostPartial(t *testing.T) {
+	tests := []struct {
+		name    string
+		signals string
+		text    string
+		require bool
+	}{
+		{"phone only", `              phrases: ["custody: 4", "youth justice: 2"]
+              requires: [[custody]]
+`, "If you are coming out of custody, contact the Youth Justice Service on 01632 961400.", false},
+		{"email only", `              phrases: ["custody: 4", "youth justice: 2"]
+              requires: [[custody]]
+`, "Coming out of custody? Email yjs@example.gov.uk and we will help.", false},
+		{"phone with information", `              phrases: ["custody: 4", "youth justice: 2"]
+              requires: [[custody]]
+`, "If you are coming out of custody, the Youth Justice Service plans your education with your college before you leave, keeps your EHC plan up to date, arranges a school or training place for the day you come home, and meets you in the first week. Call 01632 961400.", true},
+		{"no contact route", `              phrases: ["custody: 4", "youth justice: 2"]
+              requires: [[custody]]
+`, "If you are coming out of custody, the Youth Justice Service helps you.", true},
+		{"contact-route criterion", `              phrases: ["helpline: 3", "telephone: 1.5", "custody: 1"]
+              requires: [[helpline]]
+`, "Our custody helpline for families is on 01632 961400.", true},
+	}
+	for _, tt := range tests {
+		r := testRubric(t, tt.signals)
+		d := doc("http://x/c", "Leaving custody", sec("Leaving custody", tt.text))
+		mt, ok := score(t, r, append([]*Document{d}, filler(10)...)...)[d.URL]
+		if !ok {
+			t.Errorf("%s: no match", tt.name)
+			continue
+		}
+		if mt.RequiresMet != tt.require {
+			t.Errorf("%s: requires met %v, want %v (missing %q)", tt.name, mt.RequiresMet, tt.require, mt.Missing)
+		}
+	}
+}
+
+// The labels of a directory record's contact block ("Telephone:") are
+// furniture: they do not count as the page speaking of a phone line.
+func TestContactLabelsAreNotText(t *testing.T) {
+	r := testRubric(t, `              phrases: ["telephone: 2", "helpline: 3"]
+`)
+	record := doc("http://x/record", "Toy library", sec("Toy library", "Toys to borrow for children under five. Telephone: 01632 960000 Email: toys@example.org"))
+	line := doc("http://x/line", "Helpline", sec("Helpline", "Our helpline is open every weekday; telephone us on 01632 960001 and an adviser will talk it through."))
+	got := score(t, r, append([]*Document{record, line}, filler(10)...)...)
+	if mt, ok := got[record.URL]; ok {
+		t.Errorf("record matched from its contact labels: %+v", mt.Signals)
+	}
+	if _, ok := got[line.URL]; !ok {
+		t.Errorf("a page that offers a telephone line did not match")
+	}
+}
