@@ -499,6 +499,42 @@ func TestDefaultRubricWordings(t *testing.T) {
 			text: "We are reviewing library opening hours and want your feedback. The survey takes five minutes. Paper copies are available at every library.",
 			want: "absent",
 		},
+		{
+			name: "school records passed to college", criterion: "schools.identification.sen_support",
+			title: "Moving on to college", heading: "Post-16 transition",
+			text: "Each spring the school passes the pupil's SEN Support plan and recent assessment results to the further education college.",
+			want: "negative",
+		},
+		{
+			name: "adult care needs assessment", criterion: "general.graduated.ehc_request",
+			title: "Adult care and support", heading: "Getting a needs assessment",
+			text: "Adults who need help at home can request a needs assessment from the council.",
+			want: "negative",
+		},
+		{
+			name: "local offer looked at every year", criterion: "general.feedback.annual_review",
+			title: "Working with parents", heading: "Co-production",
+			text: "Every year we look at the Local Offer with the parent forum and the SEND team and agree what to change.",
+			want: "core",
+		},
+		{
+			name: "nationally set threshold", criterion: "post16.identification.funding_threshold",
+			title: "Paying for support at college", heading: "Who pays",
+			text: "Sixth forms pay for extra support for each student up to the nationally set threshold out of their core funding; the council tops up the rest.",
+			want: "met",
+		},
+		{
+			name: "special needs lead in a nursery", criterion: "early_years.identification.practitioner_senco",
+			title: "Nursery support", heading: "Spotting needs early",
+			text: "Nursery staff and the setting's special needs lead watch how each child plays and decide together whether they need extra support.",
+			want: "met",
+		},
+		{
+			name: "youth justice phone number", criterion: "post16.future.custody",
+			title: "Leaving custody", heading: "Leaving custody",
+			text: "If you are leaving custody and have an EHC plan, call the Youth Offending Service on 01632 960555.",
+			want: "core",
+		},
 	}
 	r := config.DefaultRubric()
 	for _, c := range cases {
