@@ -172,7 +172,7 @@ var (
 	// contactLabel finds the field labels of a contact block ("Telephone:",
 	// "Email:"), as every record of a service directory has them: they are
 	// the page's furniture, not a statement that a phone line is offered.
-	contactLabel = regexp.MustCompile(`(?i)\b(telephone|tel|phone|mobile|e-?mail|fax|website|web|address)\s*:`)
+	contactLabel = regexp.MustCompile(`(?i)\b(telephone|tel|phone|mobile|e-?mail|fax)\s*:`)
 )
 
 // compile adds a phrase to the matcher's table (once per distinct text)
