@@ -10,17 +10,7 @@ import (
 // reviewer agrees with the tool's suggestion, which becomes the final
 // score: one keystroke for a sub-section the tool got right.
 func (s *Server) markReviewed(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
-	slug, subID := r.PathValue("slug"), r.PathValue("sub")
-	if _, err := s.knownAuthority(slug); err != nil {
-		return err
-	}
-	if _, err := s.subsection(subID); err != nil {
-		return err
-	}
-	if err := s.notBlind(c, slug, subID); err != nil {
-		return err
-	}
-	version, err := formVersion(r)
+	slug, subID, version, err := s.decisionRequest(r, c)
 	if err != nil {
 		return err
 	}

@@ -22,20 +22,28 @@ func formVersion(r *http.Request) (int, error) {
 	return v, nil
 }
 
+// decisionRequest reads the authority, sub-section and form version of a
+// request that saves a sub-section's decision, refusing unknown ones and a
+// blind second reviewer of that sub-section.
+func (s *Server) decisionRequest(r *http.Request, c *reqCtx) (slug, subID string, version int, err error) {
+	slug, subID = r.PathValue("slug"), r.PathValue("sub")
+	if _, err = s.knownAuthority(slug); err != nil {
+		return
+	}
+	if _, err = s.subsection(subID); err != nil {
+		return
+	}
+	if err = s.notBlind(c, slug, subID); err != nil {
+		return
+	}
+	version, err = formVersion(r)
+	return
+}
+
 // scoreSave sets a sub-section's final score with its rationale, and marks
 // it reviewed when the reviewer ticks the box.
 func (s *Server) scoreSave(w http.ResponseWriter, r *http.Request, c *reqCtx) error {
-	slug, subID := r.PathValue("slug"), r.PathValue("sub")
-	if _, err := s.knownAuthority(slug); err != nil {
-		return err
-	}
-	if _, err := s.subsection(subID); err != nil {
-		return err
-	}
-	if err := s.notBlind(c, slug, subID); err != nil {
-		return err
-	}
-	version, err := formVersion(r)
+	slug, subID, version, err := s.decisionRequest(r, c)
 	if err != nil {
 		return err
 	}
