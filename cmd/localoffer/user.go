@@ -36,6 +36,15 @@ with --password-stdin (first line), and stored as bcrypt hashes.`,
 	})
 }
 
+// readPasswordHash reads a new password and returns its hash for the store.
+func readPasswordHash(g *globals, in io.Reader, fromStdin bool) ([]byte, error) {
+	pw, err := readPassword(g, in, fromStdin)
+	if err != nil {
+		return nil, err
+	}
+	return review.HashPassword(pw)
+}
+
 // readPassword reads a new password: from the first line of stdin with
 // fromStdin, else twice from the terminal without echo.
 func readPassword(g *globals, in io.Reader, fromStdin bool) (string, error) {
@@ -103,11 +112,7 @@ func userAddCmd(g *globals) *cobra.Command {
 			if _, err := db.User(args[0]); err == nil {
 				return usagef("user %s exists; use 'localoffer user passwd' to change the password", args[0])
 			}
-			pw, err := readPassword(g, cmd.InOrStdin(), stdin)
-			if err != nil {
-				return err
-			}
-			hash, err := review.HashPassword(pw)
+			hash, err := readPasswordHash(g, cmd.InOrStdin(), stdin)
 			if err != nil {
 				return err
 			}
@@ -170,11 +175,7 @@ func userPasswdCmd(g *globals) *cobra.Command {
 			if _, err := db.User(args[0]); err != nil {
 				return usagef("no user %s (see 'localoffer user list')", args[0])
 			}
-			pw, err := readPassword(g, cmd.InOrStdin(), stdin)
-			if err != nil {
-				return err
-			}
-			hash, err := review.HashPassword(pw)
+			hash, err := readPasswordHash(g, cmd.InOrStdin(), stdin)
 			if err != nil {
 				return err
 			}
